@@ -1,0 +1,79 @@
+// Activities: the workflow's only way to reach calendar/policy code and the outside world.
+// `createActivities(deps)` lets tests and the worker inject the calendar, the policies and sinks.
+import type {
+  AuthorityId,
+  PolicyDigest,
+  Schedule,
+  ScheduleFacts,
+  TransferStatus,
+} from '../workflows/definitions';
+import { POLICIES } from './policy/authorities';
+import { loadCalendar, type Calendar } from './policy/calendar/calendar';
+import { policyDigest } from './policy/digest';
+import { ScheduleEngine } from './policy/schedule';
+import type { Policy } from './policy/types';
+
+export interface AuditRecord {
+  workflowId: string;
+  transferId: string;
+  sequence: number;
+  at: string;
+  event: string;
+  actor: string;
+  outcome: 'accepted' | 'rejected';
+  statusBefore: TransferStatus;
+  statusAfter: TransferStatus;
+}
+
+export interface ActivityDeps {
+  calendar: Calendar;
+  policies: Record<AuthorityId, Policy>;
+  /** Where audit records go; structured, and free of personal data by construction. */
+  audit: (record: AuditRecord) => void | Promise<void>;
+}
+
+export function defaultDeps(): ActivityDeps {
+  return {
+    calendar: loadCalendar(),
+    policies: POLICIES,
+    audit: (record) => console.log(JSON.stringify({ level: 'info', msg: 'transfer event', ...record })),
+  };
+}
+
+export function createActivities(overrides: Partial<ActivityDeps> = {}) {
+  const deps: ActivityDeps = { ...defaultDeps(), ...overrides };
+  const engine = (authority: AuthorityId) => new ScheduleEngine(deps.policies[authority], deps.calendar);
+
+  return {
+    /** Local activity: the policy facts a running transfer keeps. */
+    async loadPolicyDigest(input: { authority: AuthorityId; kind: string }): Promise<PolicyDigest> {
+      return policyDigest(deps.policies[input.authority], input.kind);
+    },
+
+    /** Local activity: every clock, the window, the checklist and rule violations. */
+    async computeSchedule(facts: ScheduleFacts): Promise<Schedule> {
+      return engine(facts.request.authority).compute(facts);
+    },
+
+    /** Local activity: when an escalation raised now must be answered before it climbs. */
+    async escalationRespondBy(input: { authority: AuthorityId; raisedAt: string }): Promise<string> {
+      const policy = deps.policies[input.authority];
+      const within = policy.escalationResponse.within;
+      if (within.unit === 'hours') return deps.calendar.addHours(input.raisedAt, within.n);
+      const raisedOn = deps.calendar.toLocalDate(input.raisedAt);
+      return deps.calendar.breachInstant(engine(input.authority).shift(raisedOn, within));
+    },
+
+    /** Local activity: the London calendar day of an instant (for effective dates). */
+    async localDate(input: { instant: string }): Promise<string> {
+      return deps.calendar.toLocalDate(input.instant);
+    },
+
+    /** Audit trail of every accepted or rejected event. */
+    async recordAudit(record: AuditRecord): Promise<void> {
+      await deps.audit(record);
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

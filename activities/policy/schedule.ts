@@ -1,0 +1,378 @@
+// The schedule engine: from a policy, the calendar and a transfer's facts, every dated obligation
+// (with its rule id and seed source), the window, the timed completion, the checklist and the rule
+// violations. Pure and deterministic; the workflow reaches it only through a local activity, and the
+// API uses it directly for /preview.
+import type {
+  ChecklistTemplate,
+  CompletionHow,
+  DeadlineSpec,
+  RuleViolation,
+  Schedule,
+  ScheduleFacts,
+} from '../../workflows/definitions';
+import type { Calendar, IsoDate } from './calendar/calendar';
+import { appliesBecause, evaluate, factContext, type FactContext } from './conditions';
+import type { Anchor, BoundRule, DeadlineRule, Duration, Policy, TransferKind } from './types';
+
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+/** Human-facing timed completions happen in the evening so a meeting held that day still counts. */
+const DEFAULT_COMPLETION_TIME = '18:00';
+
+export class UnknownKindError extends Error {
+  constructor(
+    readonly authority: string,
+    readonly kind: string,
+  ) {
+    super(`'${kind}' is not a transfer kind of the ${authority} policy`);
+    this.name = 'UnknownKindError';
+  }
+}
+
+export function findKind(policy: Policy, kindId: string): TransferKind {
+  const kind = policy.kinds.find((k) => k.id === kindId && !k.outOfScope);
+  if (!kind) throw new UnknownKindError(policy.authority, kindId);
+  return kind;
+}
+
+/** A date or an instant, as the trigger and anchors may carry either. */
+interface Point {
+  date: IsoDate;
+  instant?: string;
+}
+
+export class ScheduleEngine {
+  constructor(
+    private readonly policy: Policy,
+    private readonly calendar: Calendar,
+  ) {}
+
+  compute(facts: ScheduleFacts): Schedule {
+    const kind = findKind(this.policy, facts.request.kind);
+    const ctx = factContext(this.calendar, facts, kind.id);
+    const completed = facts.completedOn !== undefined;
+    const schedule: Schedule = {
+      policyVersion: this.policy.policyVersion,
+      calendarVersion: this.calendar.version,
+      deadlines: [],
+      checklist: this.checklist(ctx, facts),
+      violations: [],
+      warnings: [],
+    };
+
+    const window = this.window(kind, facts);
+    if (window) {
+      schedule.window = window;
+      schedule.completionTimer = {
+        at: this.calendar.atLocalTime(window.endsOn, this.policy.window?.autoCompleteAt ?? DEFAULT_COMPLETION_TIME),
+        effectiveOn: window.endsOn,
+        how: 'window-end',
+      };
+    }
+
+    for (const rule of this.policy.deadlines) {
+      if (rule.kinds && !rule.kinds.includes(kind.id)) continue;
+      if ((rule.phase ?? 'before-completion') === 'after-completion' ? !completed : completed) continue;
+      if (rule.when && !evaluate(rule.when, ctx)) continue;
+      try {
+        schedule.deadlines.push(...this.occurrences(rule, facts, window?.endsOn));
+      } catch (err) {
+        // A clock the calendar data does not reach yet (years ahead) is reported, not fatal.
+        if (!(err instanceof RangeError)) throw err;
+        schedule.warnings.push({ rule: rule.rule, message: `${rule.what}: not scheduled (${err.message})` });
+      }
+    }
+
+    const agreed = this.agreedDateCompletion(kind, facts, schedule.deadlines);
+    if (agreed && !schedule.completionTimer) schedule.completionTimer = agreed.timer;
+    if (agreed?.returnToMeetingAt) schedule.returnToMeetingAt = agreed.returnToMeetingAt;
+
+    for (const bound of this.policy.bounds) {
+      if (bound.kinds && !bound.kinds.includes(kind.id)) continue;
+      const v = this.checkBound(bound, facts, ctx, window?.endsOn);
+      if (!v) continue;
+      if (bound.severity === 'flag') schedule.warnings.push({ rule: v.rule, message: v.message });
+      else if (!(v.overridable && facts.windowEndApprovedByException)) schedule.violations.push(v);
+    }
+    schedule.violations.push(...this.siblingViolations(facts));
+
+    const due = this.policy.outstandingItemsDue;
+    if (due && facts.completedOn && this.policy.checklistGate.gate === 'deferred') {
+      const dueOn = this.shift(facts.completedOn, due.within);
+      schedule.remediationDueOn = dueOn;
+      schedule.remediationDue = this.calendar.breachInstant(dueOn);
+    }
+    if (facts.remediationLetterOn) {
+      const remediation = schedule.deadlines.find((d) => d.metBy === 'remediation-done');
+      if (remediation) {
+        schedule.remediationDueOn = remediation.dueOn;
+        schedule.remediationDue = remediation.due;
+      }
+    }
+    return schedule;
+  }
+
+  /** The Islington window: opens on notification, ends on the agreed (or proposed) end. */
+  private window(kind: TransferKind, facts: ScheduleFacts): Schedule['window'] {
+    const spec = this.policy.window;
+    if (!spec || !kind.completion.includes('window-end') || !facts.notifiedOn) return undefined;
+    const proposed = this.calendar.lastWorkingDayOnOrBefore(this.shift(facts.notifiedOn, spec.maxLength));
+    const agreed = facts.windowEnd ?? proposed;
+    return {
+      opensOn: facts.notifiedOn,
+      endsOn: this.calendar.addDays(agreed, facts.heldDays),
+      originalEndsOn: agreed,
+    };
+  }
+
+  /**
+   * A completion on an agreed date (LBBD allocation date, UNN agreed date), or, where the
+   * checklist gate is the Somerset "agreed tasks", the end of the decision clock.
+   */
+  private agreedDateCompletion(
+    kind: TransferKind,
+    facts: ScheduleFacts,
+    deadlines: DeadlineSpec[],
+  ): { timer?: Schedule['completionTimer']; returnToMeetingAt?: Schedule['returnToMeetingAt'] } | undefined {
+    if (!kind.completion.includes('agreed-date')) return undefined;
+    if (this.policy.checklistGate.gate === 'agreed-tasks') {
+      const clock = deadlines.find((d) => d.metBy === 'completion' && this.anchorOf(d.id) === 'decidedOn');
+      if (!clock) return undefined;
+      const meeting = this.policy.meeting;
+      const nextMeetingOn = meeting?.weekday
+        ? this.calendar.weekdayAfter(clock.dueOn, meeting.weekday)
+        : this.calendar.addDays(clock.dueOn, meeting?.cadenceDays ?? 7);
+      // Not done by the end of the last day: on the next morning the case is in the tray (SOM-02).
+      const timer = { at: clock.due, effectiveOn: this.calendar.toLocalDate(clock.due), how: 'agreed-date' as CompletionHow };
+      return { timer, returnToMeetingAt: { at: clock.due, nextMeetingOn } };
+    }
+    if (!facts.agreedTransferOn) return undefined;
+    const on = this.calendar.addDays(facts.agreedTransferOn, facts.heldDays);
+    return {
+      timer: { at: this.calendar.atLocalTime(on, DEFAULT_COMPLETION_TIME), effectiveOn: on, how: 'agreed-date' },
+    };
+  }
+
+  private anchorOf(deadlineId: string): Anchor | undefined {
+    return this.policy.deadlines.find((d) => d.id === deadlineId)?.anchor;
+  }
+
+  /** One deadline, or for a recurring one every occurrence due up to `asOf` and the next. */
+  private occurrences(rule: DeadlineRule, facts: ScheduleFacts, windowEnd?: IsoDate): DeadlineSpec[] {
+    const first = this.deadline(rule, facts, windowEnd);
+    if (!first) return [];
+    if (!rule.repeatEvery) return [first];
+    const asOf = Date.parse(facts.asOf ?? first.due);
+    const out: DeadlineSpec[] = [];
+    let dueOn = first.dueOn;
+    // Bounded: a recurring obligation older than two years is a data problem, not a schedule.
+    for (let k = 1; k <= 104; k++) {
+      const due = this.calendar.breachInstant(dueOn);
+      out.push({ ...first, id: `${rule.id}-${k}`, due, dueOn, practicalDueOn: this.calendar.lastWorkingDayOnOrBefore(dueOn), repeats: true });
+      if (Date.parse(due) > asOf) break;
+      dueOn = this.shift(dueOn, rule.repeatEvery);
+    }
+    return out;
+  }
+
+  private deadline(rule: DeadlineRule, facts: ScheduleFacts, windowEnd?: IsoDate): DeadlineSpec | undefined {
+    const anchor = this.resolveAnchor(rule.anchor, facts, windowEnd);
+    if (!anchor) return undefined;
+    const before = rule.direction === 'before';
+    let due: string;
+    let dueOn: IsoDate;
+    if (rule.offset.unit === 'hours') {
+      const from = anchor.instant ?? this.calendar.startOfDay(anchor.date);
+      due = this.calendar.addHours(from, before ? -rule.offset.n : rule.offset.n);
+      dueOn = this.calendar.toLocalDate(due);
+    } else {
+      dueOn = before ? this.shiftBack(anchor.date, rule.offset) : this.shift(anchor.date, rule.offset);
+      const at = rule.at ?? 'end-of-day';
+      due =
+        at === 'end-of-day'
+          ? this.calendar.breachInstant(dueOn)
+          : at === 'exact'
+            ? this.calendar.startOfDay(dueOn)
+            : this.calendar.atLocalTime(dueOn, at);
+    }
+    // A hold pauses the clocks that run before completion.
+    if (facts.heldDays > 0 && (rule.phase ?? 'before-completion') === 'before-completion') {
+      dueOn = this.calendar.addDays(dueOn, facts.heldDays);
+      due = this.calendar.addHours(due, facts.heldDays * 24);
+    }
+    const human = rule.metBy !== 'never';
+    return {
+      id: rule.id,
+      what: rule.what,
+      due,
+      dueOn,
+      practicalDueOn: human ? this.calendar.lastWorkingDayOnOrBefore(dueOn) : undefined,
+      rule: rule.rule,
+      source: rule.source,
+      metBy: rule.metBy,
+      metByEvent: rule.metByEvent,
+      onMissed: rule.onMissed,
+    };
+  }
+
+  private resolveAnchor(anchor: Anchor, facts: ScheduleFacts, windowEnd?: IsoDate): Point | undefined {
+    const req = facts.request;
+    const point = (v: string | undefined): Point | undefined => {
+      if (!v) return undefined;
+      if (DATE_RE.test(v)) return { date: v };
+      return { date: this.calendar.toLocalDate(v), instant: new Date(v).toISOString() };
+    };
+    if (typeof anchor === 'object') {
+      const child = req.children[0];
+      if ('birthday' in anchor) return child ? { date: this.calendar.addYears(child.dateOfBirth, anchor.birthday) } : undefined;
+      return point(child?.facts?.[anchor.childFact]);
+    }
+    switch (anchor) {
+      case 'decidedOn':
+        return facts.awaitingDecision ? undefined : point(facts.decidedOn ?? req.decidedOn);
+      case 'notifiedOn':
+        return point(facts.notifiedOn);
+      case 'trigger':
+        return point(facts.triggerOccurredOn ?? req.trigger.date);
+      case 'triggerOccurredOn':
+        return point(facts.triggerOccurredOn);
+      case 'agreedTransferOn':
+        return point(facts.agreedTransferOn);
+      case 'windowEnd':
+        return point(windowEnd ?? facts.windowEnd);
+      case 'completedOn':
+        return point(facts.completedOn);
+      case 'remediationLetterOn':
+        return point(facts.remediationLetterOn);
+      case 'meetingScheduledOn':
+        return point(facts.meetingScheduledOn);
+    }
+  }
+
+  shift(d: IsoDate, by: Duration): IsoDate {
+    const c = this.calendar;
+    switch (by.unit) {
+      case 'days':
+        return c.addDays(d, by.n);
+      case 'weeks':
+        return c.addWeeks(d, by.n);
+      case 'months':
+        return c.addMonths(d, by.n);
+      case 'years':
+        return c.addYears(d, by.n);
+      case 'months-and-days':
+        return c.addMonthsAndDays(d, by.months, by.days);
+      case 'working-days':
+        return c.addWorkingDays(d, by.n);
+      case 'hours':
+        return c.toLocalDate(c.addHours(c.startOfDay(d), by.n));
+      case 'next-day':
+        return c.nextDay(d);
+    }
+  }
+
+  private shiftBack(d: IsoDate, by: Duration): IsoDate {
+    const c = this.calendar;
+    switch (by.unit) {
+      case 'working-days':
+        return c.subtractWorkingDays(d, by.n);
+      case 'days':
+      case 'weeks':
+      case 'months':
+      case 'years':
+      case 'hours':
+        return this.shift(d, { ...by, n: -by.n } as Duration);
+      case 'months-and-days':
+        return c.addDays(c.addMonths(d, -by.months), -by.days);
+      case 'next-day':
+        return c.addDays(d, -1);
+    }
+  }
+
+  private subjectValue(bound: BoundRule, facts: ScheduleFacts, windowEnd?: IsoDate): { value?: string; field: string } {
+    switch (bound.check.subject) {
+      case 'windowEnd':
+        return { value: facts.windowEnd ?? windowEnd, field: 'windowEnd' };
+      case 'trigger':
+        return { value: facts.request.trigger.date.slice(0, 10), field: 'trigger.date' };
+      case 'agreedTransferOn':
+        return { value: facts.agreedTransferOn, field: 'transferOn' };
+      case 'meetingOn':
+        return { value: facts.meetingScheduledOn, field: 'on' };
+    }
+  }
+
+  private checkBound(
+    bound: BoundRule,
+    facts: ScheduleFacts,
+    ctx: FactContext,
+    windowEnd?: IsoDate,
+  ): RuleViolation | undefined {
+    const { value, field } = this.subjectValue(bound, facts, windowEnd);
+    if (!value) return undefined;
+    const check = bound.check;
+    const base = { rule: bound.rule, source: bound.source, field, overridable: bound.overridable };
+    if (check.kind === 'blackout') {
+      if (!evaluate(check.when, ctx) || (check.liftedByBestInterest && facts.bestInterestAgreed)) return undefined;
+      const lastExam = facts.request.children.map((c) => c.facts?.[check.toChildFact]).find(Boolean);
+      if (!lastExam) return undefined;
+      const from = `${lastExam.slice(0, 4)}-${check.fromMonthDay}`;
+      if (value < from || value > lastExam) return undefined;
+      const suggestion = this.calendar.firstWorkingDayAfter(lastExam);
+      return { ...base, message: `${bound.message} (${from} to ${lastExam}); earliest allowed ${suggestion}`, suggestion };
+    }
+    const anchor = this.resolveAnchor(check.anchor, facts, windowEnd);
+    if (!anchor) return undefined;
+    const limit = this.shift(anchor.date, check.offset);
+    if (check.kind === 'at-most' && value > limit) {
+      return { ...base, message: `${bound.message}: ${value} is after the latest allowed date ${limit}`, suggestion: limit };
+    }
+    if (check.kind === 'at-least' && value < limit) {
+      return { ...base, message: `${bound.message}: ${value} is before the earliest allowed date ${limit}`, suggestion: limit };
+    }
+    return undefined;
+  }
+
+  /** INV-7: a sibling left out of the transfer needs a recorded best-interest exemption. */
+  private siblingViolations(facts: ScheduleFacts): RuleViolation[] {
+    const rule = this.policy.rules.find((r) => r.id.startsWith('R-SIB-') && r.use === 'routing');
+    if (!rule) return [];
+    const included = new Set(facts.request.children.map((c) => c.ref));
+    const out: RuleViolation[] = [];
+    facts.request.children.forEach((child, i) => {
+      for (const sibling of child.siblingOf ?? []) {
+        if (included.has(sibling)) continue;
+        const exempt = facts.request.children.some((c) => c.bestInterestExemption && c.siblingOf?.includes(sibling));
+        if (exempt) continue;
+        out.push({
+          rule: rule.id,
+          source: rule.source,
+          field: `children[${i}].siblingOf`,
+          message: `a sibling is not part of this transfer and no best-interest exemption is recorded`,
+          overridable: false,
+        });
+      }
+    });
+    return out;
+  }
+
+  private checklist(ctx: FactContext, facts: ScheduleFacts): ChecklistTemplate[] {
+    const gate = this.policy.checklistGate.gate;
+    const items: ChecklistTemplate[] = this.policy.checklist
+      .filter((item) => evaluate(item.appliesWhen, ctx))
+      .map((item) => ({
+        itemId: item.itemId,
+        title: item.title,
+        appliesBecause: appliesBecause(item.appliesWhen, item.source),
+        blocking: item.blocking ?? gate === 'sign-off',
+      }));
+    for (const task of facts.agreedTasks ?? []) {
+      items.push({
+        itemId: task.startsWith('som-agreed-task-') ? task : `som-agreed-task-${task}`,
+        title: `Agreed task: ${task.replace(/^som-agreed-task-/, '').replace(/-/g, ' ')}`,
+        appliesBecause: `agreed at the ${this.policy.meeting?.name ?? 'allocation meeting'} (${this.policy.checklistGate.source})`,
+        blocking: gate === 'agreed-tasks',
+      });
+    }
+    return items;
+  }
+}

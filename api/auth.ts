@@ -1,0 +1,75 @@
+// Bearer-token authentication: JWKS (RS256/ES256) in production, an HS256 secret otherwise.
+// The actor of every event is built from the verified token, never from a request body.
+import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { z } from 'zod';
+import { ROLES, type Role } from '../workflows/definitions';
+import { HttpProblem } from './problem';
+
+export interface Principal {
+  sub: string;
+  name?: string;
+  roles: Role[];
+  teams: string[];
+}
+
+export interface AuthSettings {
+  jwksUrl?: string;
+  secret?: string;
+  issuer: string;
+  audience: string;
+}
+
+const claimsSchema = z.object({
+  sub: z.string().min(1),
+  name: z.string().optional(),
+  roles: z.array(z.string()).default([]),
+  teams: z.array(z.string()).default([]),
+});
+
+export type TokenVerifier = (token: string) => Promise<Principal>;
+
+export function createVerifier(settings: AuthSettings): TokenVerifier {
+  let key: Uint8Array | JWTVerifyGetKey;
+  let algorithms: string[];
+  if (settings.jwksUrl) {
+    key = createRemoteJWKSet(new URL(settings.jwksUrl));
+    algorithms = ['RS256', 'ES256'];
+  } else if (settings.secret) {
+    key = new TextEncoder().encode(settings.secret);
+    algorithms = ['HS256'];
+  } else {
+    throw new Error('Set AUTH_JWKS_URL or AUTH_JWT_SECRET');
+  }
+  return async (token) => {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, key as Uint8Array, {
+        issuer: settings.issuer,
+        audience: settings.audience,
+        algorithms,
+      }));
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? 'invalid';
+      throw new HttpProblem(401, code === 'ERR_JWT_EXPIRED' ? 'The token has expired' : 'The token is not valid');
+    }
+    const claims = claimsSchema.safeParse(payload);
+    if (!claims.success) throw new HttpProblem(401, 'The token lacks the sub, roles or teams claims');
+    const roles = claims.data.roles.filter((r): r is Role => (ROLES as readonly string[]).includes(r));
+    return { sub: claims.data.sub, name: claims.data.name, roles, teams: claims.data.teams };
+  };
+}
+
+export async function mintToken(
+  secret: string,
+  claims: { sub: string; name?: string; roles: string[]; teams: string[] },
+  opts: { issuer?: string; audience?: string; expiresIn?: string } = {},
+): Promise<string> {
+  return new SignJWT({ name: claims.name, roles: claims.roles, teams: claims.teams })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(claims.sub)
+    .setIssuer(opts.issuer ?? 'case-transfers')
+    .setAudience(opts.audience ?? 'case-transfers-api')
+    .setIssuedAt()
+    .setExpirationTime(opts.expiresIn ?? '8h')
+    .sign(new TextEncoder().encode(secret));
+}

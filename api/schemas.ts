@@ -1,0 +1,138 @@
+// Request schemas for every route, in zod. Unknown fields are rejected everywhere (strict objects):
+// a misspelt field is an error, not silently dropped data.
+import { z } from 'zod';
+import { AUTHORITIES, ROLES } from '../workflows/definitions';
+
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
+  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'is not a real calendar date');
+const isoDateOrInstant = z.union([isoDate, z.iso.datetime({ offset: true })], {
+  error: 'must be a date YYYY-MM-DD or an ISO 8601 instant with offset',
+});
+const id = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 . _ -');
+const text = (max = 2000) => z.string().trim().min(1).max(max);
+
+export const personSchema = z.strictObject({
+  id: text(128),
+  role: text(64),
+  email: z.email().optional(),
+  name: text(200).optional(),
+});
+
+export const childSchema = z.strictObject({
+  ref: text(64),
+  dateOfBirth: isoDate,
+  legalStatus: text(200),
+  lookedAfter: z.boolean(),
+  disability: z.boolean().optional(),
+  displayName: text(200).optional(),
+  siblingOf: z.array(text(64)).max(20).optional(),
+  bestInterestExemption: text(2000).optional(),
+  facts: z
+    .strictObject({
+      cpPlan: z.boolean().optional(),
+      inPLO: z.boolean().optional(),
+      inProceedings: z.boolean().optional(),
+      uasc: z.boolean().optional(),
+      neglect: z.boolean().optional(),
+      dva: z.boolean().optional(),
+      cseHighRisk: z.boolean().optional(),
+      adoptionPlan: z.boolean().optional(),
+      permanenceOutsideFamily: z.boolean().optional(),
+      placementStartOn: isoDate.optional(),
+      enteredCareOn: isoDate.optional(),
+      involvementStartedOn: isoDate.optional(),
+      lastGcseExamOn: isoDate.optional(),
+      sitsGcsesThisYear: z.boolean().optional(),
+      qualifyingChild: z.boolean().optional(),
+      posesRiskClient: z.boolean().optional(),
+    })
+    .optional(),
+});
+
+const teamSchema = z.strictObject({ service: text(200), team: text(200) });
+
+export const startBodySchema = z.strictObject({
+  transferId: id.optional(),
+  authority: z.enum(AUTHORITIES),
+  kind: text(80),
+  children: z.array(childSchema).min(1).max(12),
+  from: teamSchema,
+  to: teamSchema,
+  people: z.strictObject({
+    allocatedSocialWorker: personSchema,
+    lineManager: personSchema,
+    transferringManager: personSchema,
+    receivingManager: personSchema,
+    receivingSocialWorker: personSchema.optional(),
+    chain: z.strictObject({ transferring: z.array(personSchema).max(10), receiving: z.array(personSchema).max(10) }),
+  }),
+  trigger: z.strictObject({ event: text(80), date: isoDateOrInstant }),
+  decidedOn: isoDate.optional(),
+  notifiedOn: isoDate.optional(),
+  windowEnd: isoDate.optional(),
+  importantDates: z.array(z.strictObject({ what: text(200), on: isoDate })).max(50).optional(),
+});
+export type StartBody = z.infer<typeof startBodySchema>;
+
+export const eventBodySchemas = {
+  notification: z.strictObject({
+    notifiedOn: isoDate,
+    windowEnd: isoDate.optional(),
+    importantDates: z.array(z.strictObject({ what: text(200), on: isoDate })).max(50).optional(),
+  }),
+  acknowledgement: z.strictObject({ receivingSocialWorker: personSchema.optional(), acknowledgedOn: isoDate.optional() }),
+  allocation: z.strictObject({ receivingSocialWorker: personSchema }),
+  checklistItem: z.strictObject({
+    note: text().optional(),
+    evidenceRef: text(500).optional(),
+    state: z.enum(['done', 'na', 'historic-gap']).default('done'),
+  }),
+  checklistReopen: z.strictObject({ reason: text() }),
+  meeting: z.discriminatedUnion('status', [
+    z.strictObject({ status: z.literal('scheduled'), on: isoDate }),
+    z.strictObject({ status: z.literal('held'), on: isoDate, attendees: z.array(text(200)).min(1).max(50) }),
+  ]),
+  exceptionRequest: z.strictObject({
+    kind: z.enum(['extend-window', 'waive-items', 'hold', 'resume', 'cancel-transfer']),
+    reason: text(),
+    newWindowEnd: isoDate.optional(),
+    itemIds: z.array(text(120)).min(1).max(100).optional(),
+  }),
+  exceptionDecision: z.strictObject({ decision: z.enum(['approve', 'reject']), note: text().optional() }),
+  escalationResponse: z.strictObject({ decision: text(200), note: text() }),
+  decision: z.strictObject({
+    on: isoDate,
+    transferOn: isoDate.optional(),
+    agreedTasks: z.array(z.string().regex(/^[a-z0-9-]{1,80}$/, 'must be a kebab-case task id')).max(50).optional(),
+  }),
+  trigger: z.strictObject({ event: text(80), on: isoDateOrInstant, outcome: text(120).optional() }),
+  remediation: z.union([
+    z.strictObject({
+      letterOn: isoDate.optional(),
+      items: z.array(z.strictObject({ itemId: id, description: text() })).min(1).max(100),
+    }),
+    z.strictObject({ itemId: id }),
+  ]),
+  cancellation: z.strictObject({ reason: text() }),
+  rejection: z.strictObject({ reason: text(80), note: text().optional() }),
+};
+
+const boolString = z.enum(['true', 'false']).transform((v) => v === 'true');
+export const listQuerySchema = z.strictObject({
+  authority: z.enum(AUTHORITIES).optional(),
+  status: z
+    .enum(['identified', 'notified', 'acknowledged', 'preparing', 'blocked', 'returned-to-meeting', 'completed',
+      'post-transfer', 'closed', 'rejected', 'cancelled'])
+    .optional(),
+  team: text(200).optional(),
+  escalated: boolString.optional(),
+  overdue: boolString.optional(),
+  windowEndsBefore: isoDate.optional(),
+  pageSize: z.coerce.number().int().min(1).max(200).default(50),
+  nextPageToken: z.string().max(4000).optional(),
+});
+
+export const transferIdParam = id;
+export const roleSchema = z.enum(ROLES);

@@ -1,0 +1,158 @@
+// `npm start`: the embedded default. Starts a Temporal dev server (SQLite in data/, so transfers
+// survive a restart) unless TEMPORAL_ADDRESS points at one, then the worker and the API in this
+// process. Ctrl-C or SIGTERM stops all three and leaves nothing running.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import { ConfigError, loadConfig, type Config } from '../config';
+import { startApi } from '../api/main';
+import { createWorker } from '../worker/create-worker';
+import { searchAttributeFlags } from '../workflows/definitions';
+import { devSecret, ROOT } from './dev-secret';
+
+function temporalBinary(): string {
+  const local = path.join(ROOT, '.tools', 'bin', 'temporal');
+  if (existsSync(local)) return local;
+  const onPath = spawnSync('sh', ['-c', 'command -v temporal'], { encoding: 'utf8' });
+  if (onPath.status === 0) return onPath.stdout.trim();
+  throw new Error('No temporal CLI: run `npm run provision` (needs Go), or set TEMPORAL_ADDRESS to a running server.');
+}
+
+async function waitForServer(address: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the Temporal dev server exited with code ${child.exitCode}`);
+    try {
+      const c = await Connection.connect({ address, connectTimeout: 1000 });
+      await c.workflowService.getSystemInfo({});
+      await c.close();
+      return;
+    } catch (err) {
+      lastError = err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  throw new Error(`the Temporal dev server did not become ready: ${String(lastError)}`);
+}
+
+function startDevServer(config: Config): { child: ChildProcess; address: string; uiUrl: string } {
+  const binary = temporalBinary();
+  const dbFile = path.resolve(ROOT, config.TEMPORAL_DB_FILE);
+  mkdirSync(path.dirname(dbFile), { recursive: true });
+  const args = [
+    'server', 'start-dev',
+    '--ip', '127.0.0.1',
+    '--port', String(config.TEMPORAL_DEV_PORT),
+    '--ui-port', String(config.TEMPORAL_UI_PORT),
+    '--db-filename', dbFile,
+    '--namespace', config.TEMPORAL_NAMESPACE,
+    '--log-level', 'error',
+    ...searchAttributeFlags().flatMap((f) => ['--search-attribute', f]),
+  ];
+  const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  return {
+    child,
+    address: `127.0.0.1:${config.TEMPORAL_DEV_PORT}`,
+    uiUrl: `http://127.0.0.1:${config.TEMPORAL_UI_PORT}`,
+  };
+}
+
+function setRetention(config: Config, address: string): void {
+  const r = spawnSync(
+    temporalBinary(),
+    ['operator', 'namespace', 'update', '--address', address, '--namespace', config.TEMPORAL_NAMESPACE,
+      '--retention', `${config.TEMPORAL_RETENTION_DAYS * 24}h`],
+    { encoding: 'utf8' },
+  );
+  if (r.status !== 0) console.warn(`[start] could not set retention: ${(r.stderr || r.stdout).trim()}`);
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  if (!config.AUTH_JWKS_URL && !config.AUTH_JWT_SECRET) {
+    const dev = devSecret(true)!;
+    config = { ...config, AUTH_JWT_SECRET: dev.secret };
+    console.log(`[start] ${dev.created ? 'created' : 'using'} the development JWT secret in data/dev-jwt-secret`);
+    console.log(`[start] AUTH_JWT_SECRET=${dev.secret}`);
+  }
+
+  let devServer: ReturnType<typeof startDevServer> | undefined;
+  let address = config.TEMPORAL_ADDRESS;
+  if (!address) {
+    devServer = startDevServer(config);
+    address = devServer.address;
+    const child = devServer.child;
+    // If this process dies without a clean shutdown, the server must not outlive it.
+    process.on('exit', () => child.exitCode === null && child.kill('SIGKILL'));
+    await waitForServer(address, child);
+    setRetention(config, address);
+  }
+  config = { ...config, TEMPORAL_ADDRESS: address };
+
+  Runtime.install({ shutdownSignals: [] });
+  const nativeConnection = await NativeConnection.connect({ address });
+  const worker = await createWorker({
+    connection: nativeConnection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    bundlePath: config.WORKFLOW_BUNDLE_PATH,
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+    shutdownGraceTime: `${config.WORKER_SHUTDOWN_GRACE_SECONDS}s`,
+  });
+  const workerDone = worker.run();
+  const api = await startApi(config);
+
+  console.log('');
+  console.log(`  Case transfers API   ${api.url}`);
+  console.log(`  API docs             ${api.url}/docs`);
+  console.log(`  Temporal             ${address} (namespace ${config.TEMPORAL_NAMESPACE})`);
+  if (devServer) console.log(`  Temporal UI          ${devServer.uiUrl}`);
+  console.log('  Mint a token         npm run token -- --sub ID --role ROLE --team TEAM');
+  console.log('  Stop                 Ctrl-C');
+  console.log('');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`[start] ${signal}: stopping the API, the worker and the Temporal server...`);
+    await api.close().catch(() => undefined);
+    worker.shutdown();
+    await workerDone.catch(() => undefined);
+    await nativeConnection.close().catch(() => undefined);
+    if (devServer && devServer.child.exitCode === null) {
+      const exited = new Promise((r) => devServer!.child.once('exit', r));
+      devServer.child.kill('SIGTERM');
+      const timer = setTimeout(() => devServer!.child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    console.log('[start] stopped');
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  devServer?.child.once('exit', (code) => {
+    if (!stopping) {
+      console.error(`[start] the Temporal dev server exited unexpectedly (code ${code})`);
+      void stop('dev server exit');
+    }
+  });
+}
+
+main().catch((err) => {
+  console.error(`[start] ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,36 @@
+// Records each scenario's history into test/replay/histories/<scenario>@<policyVersion>.json.
+// Run after a change to the workflow that is meant to be compatible, and commit the new files:
+//   npm run build && npx ts-node --transpile-only test/replay/record.ts
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import path from 'node:path';
+import { createTestWorker, createTimeSkippingEnv } from '../support/temporal';
+import { state } from '../support/workflow-driver';
+import { SCENARIOS } from './scenarios';
+
+async function main() {
+  const env = await createTimeSkippingEnv();
+  const worker = await createTestWorker(env);
+  const running = worker.run();
+  const dir = path.join(__dirname, 'histories');
+  mkdirSync(dir, { recursive: true });
+  try {
+    for (const scenario of SCENARIOS) {
+      const handle = await scenario.run(env, `replay-${scenario.name}`);
+      const s = await state(handle);
+      const history = await handle.fetchHistory();
+      const file = path.join(dir, `${scenario.name}@${s.policyVersion}.json`);
+      writeFileSync(file, `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
+      console.log(`${scenario.name}: ${history.events?.length} events, status ${s.status} -> ${path.relative(process.cwd(), file)}`);
+    }
+  } finally {
+    worker.shutdown();
+    await running;
+    await env.teardown();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

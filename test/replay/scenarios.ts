@@ -1,0 +1,109 @@
+// Lifecycle scenarios whose histories are recorded into test/replay/histories and replayed on every
+// test run against the production workflow bundle. Each runs in the time-skipping server.
+import type { WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { loadCalendar } from '../../activities/policy/calendar/calendar';
+import { islingtonCinToCla, plusDays } from '../support/fixtures';
+import { actors, startTransfer, state, update } from '../support/workflow-driver';
+
+const calendar = loadCalendar();
+
+export interface Scenario {
+  name: string;
+  run(env: TestWorkflowEnvironment, id: string): Promise<WorkflowHandle>;
+}
+
+async function envToday(env: TestWorkflowEnvironment): Promise<string> {
+  return calendar.toLocalDate(new Date(await env.currentTimeMs()).toISOString());
+}
+
+async function sleepUntil(env: TestWorkflowEnvironment, instant: string): Promise<void> {
+  const ms = Date.parse(instant) - (await env.currentTimeMs()) + 60_000;
+  if (ms > 0) await env.sleep(ms);
+}
+
+function isl(id: string, today: string, windowEnd: string) {
+  return islingtonCinToCla({
+    transferId: id,
+    notifiedOn: today,
+    windowEnd,
+    trigger: { event: 'first-cla-review', date: plusDays(today, 35) },
+  });
+}
+
+export const SCENARIOS: Scenario[] = [
+  {
+    name: 'isl-happy-path-meeting',
+    async run(env, id) {
+      const today = await envToday(env);
+      const h = await startTransfer(env.client, isl(id, today, plusDays(today, 30)), today);
+      await update(h, 'acknowledgement', actors.receivingTm, {});
+      await update(h, 'allocation', actors.receivingTm, { receivingSocialWorker: { id: 'sw-jo', role: 'social-worker' } });
+      const item = (await state(h)).checklist[0].itemId;
+      await update(h, 'checklistItem', actors.allocatedSw, { itemId: item, state: 'done' });
+      await update(h, 'meeting', actors.transferringTm, { status: 'scheduled', on: plusDays(today, 10) });
+      await env.sleep('10 days');
+      await update(h, 'meeting', actors.transferringTm, { status: 'held', on: plusDays(today, 10), attendees: ['sw-anna', 'sw-jo'] });
+      return h;
+    },
+  },
+  {
+    name: 'isl-window-end-auto-completion',
+    async run(env, id) {
+      const today = await envToday(env);
+      const end = plusDays(today, 14);
+      const h = await startTransfer(env.client, isl(id, today, end), today);
+      await update(h, 'acknowledgement', actors.receivingTm, {});
+      await sleepUntil(env, calendar.atLocalTime(end, '18:00'));
+      return h;
+    },
+  },
+  {
+    name: 'isl-escalated-twice',
+    async run(env, id) {
+      const today = await envToday(env);
+      const h = await startTransfer(env.client, isl(id, today, plusDays(today, 40)), today);
+      await sleepUntil(env, calendar.breachInstant(calendar.addWorkingDays(today, 2)));
+      const first = (await state(h)).escalations[0];
+      await sleepUntil(env, first.respondBy);
+      const second = (await state(h)).escalations[1];
+      await update(h, 'escalationResponse', actors.receivingHos, { escalationId: second.escalationId, decision: 'chased', note: 'n' });
+      await update(h, 'acknowledgement', actors.receivingTm, {});
+      return h;
+    },
+  },
+  {
+    name: 'isl-extend-window-two-sided',
+    async run(env, id) {
+      const today = await envToday(env);
+      const h = await startTransfer(env.client, isl(id, today, plusDays(today, 20)), today);
+      await update(h, 'exceptionRequest', actors.transferringTm, { exceptionId: 'e1', kind: 'extend-window', reason: 'r', newWindowEnd: plusDays(today, 50) });
+      await update(h, 'exceptionDecision', actors.transferringSm, { exceptionId: 'e1', decision: 'approve' });
+      await update(h, 'exceptionDecision', actors.receivingAd, { exceptionId: 'e1', decision: 'approve' });
+      await sleepUntil(env, calendar.atLocalTime(plusDays(today, 50), '18:00'));
+      return h;
+    },
+  },
+  {
+    name: 'isl-hold-and-resume',
+    async run(env, id) {
+      const today = await envToday(env);
+      const h = await startTransfer(env.client, isl(id, today, plusDays(today, 14)), today);
+      await update(h, 'exceptionRequest', actors.transferringTm, { exceptionId: 'h1', kind: 'hold', reason: 'r' });
+      await update(h, 'exceptionDecision', actors.transferringSm, { exceptionId: 'h1', decision: 'approve' });
+      await update(h, 'exceptionDecision', actors.receivingSm, { exceptionId: 'h1', decision: 'approve' });
+      await env.sleep('5 days');
+      await update(h, 'exceptionRequest', actors.receivingTm, { exceptionId: 'r1', kind: 'resume', reason: 'r' });
+      return h;
+    },
+  },
+  {
+    name: 'isl-cancelled-return-home',
+    async run(env, id) {
+      const today = await envToday(env);
+      const h = await startTransfer(env.client, isl(id, today, plusDays(today, 20)), today);
+      await update(h, 'trigger', actors.integration, { event: 'first-cla-review', on: today, outcome: 'return-home-within-12-weeks' });
+      return h;
+    },
+  },
+];

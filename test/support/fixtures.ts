@@ -1,0 +1,63 @@
+// Builders for start bodies and tokens used across suites. Children's data here is invented.
+import { DateTime } from 'luxon';
+import { mintToken } from '../../api/auth';
+import type { TransferRequest } from '../../workflows/definitions';
+
+export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256-signing';
+
+export const TEAMS = {
+  cin: 'isl-cin-team-3',
+  cla: 'isl-cla-team-1',
+  other: 'isl-fostering',
+};
+
+export function londonToday(): string {
+  return DateTime.now().setZone('Europe/London').toISODate()!;
+}
+
+export function plusDays(date: string, days: number): string {
+  return DateTime.fromISO(date, { zone: 'Europe/London' }).plus({ days }).toISODate()!;
+}
+
+let counter = 0;
+export function uniqueId(prefix = 't'): string {
+  counter += 1;
+  return `${prefix}-${Date.now().toString(36)}-${counter}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+export function islingtonCinToCla(overrides: Partial<TransferRequest> = {}): TransferRequest & { transferId: string } {
+  return {
+    transferId: uniqueId('isl'),
+    authority: 'islington',
+    kind: 'isl-cin-to-cla',
+    children: [{ ref: 'LCS-000001', dateOfBirth: '2015-04-02', legalStatus: 's20', lookedAfter: true }],
+    from: { service: 'Children in Need', team: TEAMS.cin },
+    to: { service: 'Children Looked After', team: TEAMS.cla },
+    people: {
+      allocatedSocialWorker: { id: 'sw-anna', role: 'social-worker' },
+      lineManager: { id: 'lm-bo', role: 'line-manager' },
+      transferringManager: { id: 'tm-cy', role: 'team-manager' },
+      receivingManager: { id: 'tm-di', role: 'team-manager' },
+      chain: {
+        transferring: [
+          { id: 'lm-bo', role: 'line-manager' },
+          { id: 'tm-cy', role: 'team-manager' },
+          { id: 'sm-ed', role: 'service-manager' },
+          { id: 'ad-fi', role: 'assistant-director' },
+        ],
+        receiving: [
+          { id: 'tm-di', role: 'team-manager' },
+          { id: 'sm-gu', role: 'service-manager' },
+          { id: 'hos-ha', role: 'head-of-service' },
+          { id: 'ad-io', role: 'assistant-director' },
+        ],
+      },
+    },
+    trigger: { event: 'first-cla-review', date: '2026-12-17' },
+    ...overrides,
+  } as TransferRequest & { transferId: string };
+}
+
+export async function tokenFor(sub: string, roles: string[], teams: string[] = []): Promise<string> {
+  return mintToken(TEST_SECRET, { sub, roles, teams });
+}

@@ -1,0 +1,71 @@
+// Real Temporal servers for tests: the dev server (`temporal` CLI, provisioned into .tools/ from
+// the Go module proxy) and Temporal's Java time-skipping test server (from Maven Central). Without
+// them the SDK's own download is tried, which works on machines that can reach Temporal's site.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, Runtime, DefaultLogger, type LogLevel } from '@temporalio/worker';
+import { temporal } from '@temporalio/proto';
+import { createActivities, type ActivityDeps } from '../../activities';
+import { DEFAULT_BUNDLE_PATH } from '../../worker/build-bundle';
+import { SEARCH_ATTRIBUTE_KEYS, TASK_QUEUE } from '../../workflows/definitions';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const CLI = path.join(ROOT, '.tools', 'bin', 'temporal');
+const TEST_SERVER = path.join(ROOT, '.tools', 'bin', 'temporal-test-server');
+
+let runtimeInstalled = false;
+export function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const level = (process.env.TEST_LOG_LEVEL ?? 'WARN') as LogLevel;
+  try {
+    Runtime.install({ logger: new DefaultLogger(level), shutdownSignals: [] });
+  } catch {
+    // Already installed by an earlier suite in this process.
+  }
+}
+
+export async function createLocalEnv(): Promise<TestWorkflowEnvironment> {
+  quietRuntime();
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: existsSync(CLI) ? { type: 'existing-path', path: CLI } : undefined,
+      searchAttributes: SEARCH_ATTRIBUTE_KEYS,
+      extraArgs: ['--log-level', 'error'],
+    },
+  });
+}
+
+export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  quietRuntime();
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: existsSync(TEST_SERVER) ? { executable: { type: 'existing-path', path: TEST_SERVER } } : undefined,
+  });
+  // The test server has no --search-attribute flag: register the keys through its operator service.
+  const types: Record<string, temporal.api.enums.v1.IndexedValueType> = {
+    KEYWORD: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+    KEYWORD_LIST: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+    DATETIME: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+    BOOL: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+  };
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTE_KEYS.map((k) => [k.name, types[k.type]])),
+  });
+  return env;
+}
+
+export async function createTestWorker(
+  env: TestWorkflowEnvironment,
+  opts: { taskQueue?: string; deps?: Partial<ActivityDeps> } = {},
+): Promise<Worker> {
+  return Worker.create({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue: opts.taskQueue ?? TASK_QUEUE,
+    workflowBundle: { codePath: DEFAULT_BUNDLE_PATH },
+    activities: createActivities({ audit: () => undefined, ...opts.deps }),
+    maxCachedWorkflows: 100,
+  });
+}

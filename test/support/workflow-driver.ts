@@ -1,0 +1,81 @@
+// Drives the case-transfer workflow directly through the Temporal client, as an integration that
+// talks to Temporal would: start, updates (the API's path) and signals.
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import {
+  eventSignals,
+  eventUpdates,
+  getStateQuery,
+  TASK_QUEUE,
+  workflowIdFor,
+  type Actor,
+  type EventName,
+  type EventPayloads,
+  type Side,
+  type TransferRequest,
+  type TransferState,
+} from '../../workflows/definitions';
+
+export const actors = {
+  integration: { id: 'lcs', roles: ['integration'], sides: [], kind: 'integration' } as Actor,
+  transferringTm: { id: 'tm-cy', roles: ['team-manager'], sides: ['transferring'], kind: 'person' } as Actor,
+  receivingTm: { id: 'tm-di', roles: ['team-manager'], sides: ['receiving'], kind: 'person' } as Actor,
+  transferringSm: { id: 'sm-ed', roles: ['service-manager'], sides: ['transferring'], kind: 'person' } as Actor,
+  receivingSm: { id: 'sm-gu', roles: ['service-manager'], sides: ['receiving'], kind: 'person' } as Actor,
+  receivingAd: { id: 'ad-io', roles: ['assistant-director'], sides: ['receiving'], kind: 'person' } as Actor,
+  receivingHos: { id: 'hos-ha', roles: ['head-of-service'], sides: ['receiving'], kind: 'person' } as Actor,
+  transferringHos: { id: 'hos-tx', roles: ['head-of-service'], sides: ['transferring'], kind: 'person' } as Actor,
+  allocatedSw: { id: 'sw-anna', roles: ['social-worker'], sides: ['transferring'], kind: 'person' } as Actor,
+};
+
+export function manager(id: string, role: string, ...sides: Side[]): Actor {
+  return { id, roles: [role as Actor['roles'][number]], sides, kind: 'person' };
+}
+
+export async function startTransfer(
+  client: Client,
+  request: TransferRequest,
+  receivedOn: string,
+): Promise<WorkflowHandle> {
+  return client.workflow.start('caseTransfer', {
+    workflowId: workflowIdFor(request.transferId),
+    taskQueue: TASK_QUEUE,
+    args: [{ request, requestHash: 'test', startedBy: actors.integration, receivedOn }],
+  });
+}
+
+export async function update<E extends EventName>(
+  handle: WorkflowHandle,
+  name: E,
+  actor: Actor,
+  payload: EventPayloads[E],
+): Promise<TransferState> {
+  return handle.executeUpdate(eventUpdates[name] as never, { args: [{ actor, payload }] });
+}
+
+export async function signal<E extends EventName>(
+  handle: WorkflowHandle,
+  name: E,
+  actor: Actor,
+  payload: EventPayloads[E],
+  eventId?: string,
+): Promise<void> {
+  await handle.signal(eventSignals[name] as never, { actor, payload, eventId });
+}
+
+export async function state(handle: WorkflowHandle): Promise<TransferState> {
+  return handle.query(getStateQuery);
+}
+
+/** Polls the state until the predicate holds (signals are applied asynchronously). */
+export async function eventually(
+  handle: WorkflowHandle,
+  predicate: (s: TransferState) => boolean,
+  timeoutMs = 10_000,
+): Promise<TransferState> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await state(handle);
+    if (predicate(s) || Date.now() > deadline) return s;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,0 +1,27 @@
+// Bundles the workflow code once, at build time. The worker in production and the tests load this
+// same file, so what is tested and replayed is exactly what runs.
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+export const DEFAULT_BUNDLE_PATH = path.resolve(__dirname, '..', '..', 'lib', 'workflow-bundle.js');
+
+export async function buildWorkflowBundle(outFile = DEFAULT_BUNDLE_PATH): Promise<string> {
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../workflows'),
+    logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined,
+      warn: (m) => console.warn(m), error: (m) => console.error(m) },
+  });
+  await mkdir(path.dirname(outFile), { recursive: true });
+  await writeFile(outFile, code);
+  return outFile;
+}
+
+if (require.main === module) {
+  buildWorkflowBundle(process.argv[2] ?? DEFAULT_BUNDLE_PATH)
+    .then((file) => console.log(`workflow bundle written to ${path.relative(process.cwd(), file)}`))
+    .catch((err) => {
+      console.error(err);
+      process.exit(1);
+    });
+}

@@ -1,0 +1,31 @@
+// The worker process: polls the case-transfers task queue until SIGTERM/SIGINT, then drains.
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import { loadConfig } from '../config';
+import { createWorker } from './create-worker';
+
+export async function runWorker(): Promise<void> {
+  const config = loadConfig();
+  Runtime.install({});
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS ?? 'localhost:7233' });
+  try {
+    const worker = await createWorker({
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      bundlePath: config.WORKFLOW_BUNDLE_PATH,
+      maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+      shutdownGraceTime: `${config.WORKER_SHUTDOWN_GRACE_SECONDS}s`,
+    });
+    // The Runtime's default shutdown signals (SIGINT, SIGTERM, ...) make run() resolve after draining.
+    await worker.run();
+  } finally {
+    await connection.close();
+  }
+}
+
+if (require.main === module) {
+  runWorker().catch((err) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}

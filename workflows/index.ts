@@ -1,0 +1,1 @@
+export { caseTransfer } from './case-transfer';
