@@ -89,6 +89,8 @@ export interface ChildFacts {
   enteredCareOn?: string;
   involvementStartedOn?: string;
   lastGcseExamOn?: string;
+  /** Date the case was last closed or stepped down (re-referral routing). */
+  lastClosedOn?: string;
   sitsGcsesThisYear?: boolean;
   qualifyingChild?: boolean;
   posesRiskClient?: boolean;

@@ -37,7 +37,7 @@ export type Anchor =
   | 'remediationLetterOn'
   | 'meetingScheduledOn'
   | { birthday: number }
-  | { childFact: 'placementStartOn' | 'enteredCareOn' | 'involvementStartedOn' | 'lastGcseExamOn' };
+  | { childFact: 'placementStartOn' | 'enteredCareOn' | 'involvementStartedOn' | 'lastGcseExamOn' | 'lastClosedOn' };
 
 /** A clock the engine arms: a dated obligation with a rule id, a seed source and a consequence. */
 export interface DeadlineRule {

@@ -378,6 +378,15 @@ export const islingtonPolicy: Policy = {
 
   bounds: [
     {
+      rule: 'T-ISL-09',
+      source: '000 §12.1',
+      message: 'A re-referral goes back to the team that held the case only within 12 weeks (84 days) of closure; route it normally unless the service managers agree',
+      check: { kind: 'at-most', subject: 'trigger', anchor: { childFact: 'lastClosedOn' }, offset: { unit: 'days', n: 84 } },
+      severity: 'refuse',
+      overridable: true,
+      kinds: ['isl-rereferral'],
+    },
+    {
       rule: 'T-ISL-04',
       source: '000 §9, §10, §11',
       message: 'The transfer window may not end more than 6 weeks (42 days) after the notification date',
@@ -603,7 +612,7 @@ export const islingtonPolicy: Policy = {
     { id: 'T-ISL-06', text: "The transfer meeting falls inside the window; it may share the trigger event's date but not its meeting", source: '000 §11', use: 'bound' },
     { id: 'T-ISL-07', text: '[IMPL] Receiving manager acknowledges within 2 working days, else escalation to the receiving service manager; the window does not move', source: '000 §9', use: 'deadline' },
     { id: 'T-ISL-08', text: 'General temporary variations reviewed at SFSMT every 4 weeks', source: '000 §5', use: 'information' },
-    { id: 'T-ISL-09', text: 'A re-referral within 12 weeks (84 days) of closure goes to the team that held the case before closure', source: '000 §12.1', use: 'routing' },
+    { id: 'T-ISL-09', text: 'A re-referral within 12 weeks (84 days) of closure goes to the team that held the case before closure', source: '000 §12.1', use: 'bound' },
     { id: 'T-ISL-10', text: 'CIN to CLA transfers at the first hearing or by the first CLA review', source: '000 §12.2', use: 'information' },
     { id: 'T-ISL-11', text: 'CLA team invited to the PLO review meeting at week 9', source: '000 §12.2', use: 'checklist' },
     { id: 'T-ISL-12', text: 'No transfer when the first CLA review decides the child returns home within 12 weeks', source: '000 fn8, fn14', use: 'routing' },

@@ -388,6 +388,15 @@ export const somersetPolicy: Policy = {
 
   bounds: [
     {
+      rule: 'T-SOM-06',
+      source: '002 §2 b9',
+      message: 'A re-referral goes back to the previous case-holding team only within 3 months of closure or step-down; route it normally',
+      check: { kind: 'at-most', subject: 'trigger', anchor: { childFact: 'lastClosedOn' }, offset: { unit: 'months', n: 3 } },
+      severity: 'refuse',
+      overridable: false,
+      kinds: ['som-rereferral'],
+    },
+    {
       rule: 'T-SOM-02',
       source: '002 §2 b5',
       message: 'The agreed transfer date must be within 2 weeks of the TAM decision',
@@ -472,7 +481,7 @@ export const somersetPolicy: Policy = {
     { id: 'T-SOM-03', text: "Ready but no named worker: the case sits in the receiving TM's tray", source: '002 §2 b7', use: 'routing' },
     { id: 'T-SOM-04', text: 'Weekly management overview on LCS while the case is in a TM tray', source: '002 §2 b8', use: 'deadline' },
     { id: 'T-SOM-05', text: "Not allocated within 2 weeks of the decision: escalate to the receiving team's Operations Manager", source: '002 §2 b8', use: 'deadline' },
-    { id: 'T-SOM-06', text: 'Re-referral within 3 months of closure or step-down returns to the previous case-holding team', source: '002 §2 b9', use: 'routing' },
+    { id: 'T-SOM-06', text: 'Re-referral within 3 months of closure or step-down returns to the previous case-holding team', source: '002 §2 b9', use: 'bound' },
     { id: 'T-SOM-07', text: 'Short-term intervention in AT for no more than 3 months after the assessment', source: '002 §3 from AT (iii)', use: 'deadline' },
     { id: 'T-SOM-08', text: 'A child who returned home stays in the CLA Team at least 6 months; step-down or closure expected within 6 months', source: '002 §3 from CLA b1', use: 'bound' },
     { id: 'T-SOM-09', text: 'Placed at home on a care order: stays with the CLA Team until the order is revoked', source: '002 §3 from CLA b2', use: 'routing' },

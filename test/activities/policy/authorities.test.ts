@@ -393,7 +393,12 @@ describe('values the §8 scenarios depend on', () => {
   it('SOM two-week clocks and weekly overview (SOM-01, SOM-02)', () => {
     expect(POLICIES.somerset.meeting).toMatchObject({ weekday: 'TUE', cadenceDays: 7 });
     expect(deadline('somerset', 'T-SOM-05')[0].onMissed).toMatchObject({ side: 'receiving', fromRank: 'service-manager' });
-    expect(deadline('somerset', 'T-SOM-04')[0]).toMatchObject({ anchor: 'decidedOn', offset: { unit: 'days', n: 22 }, phase: 'after-completion' });
+    expect(deadline('somerset', 'T-SOM-04')[0]).toMatchObject({
+      anchor: 'completedOn',
+      offset: { unit: 'days', n: 7 },
+      repeatEvery: { unit: 'days', n: 7 },
+      phase: 'after-completion',
+    });
   });
 
   it('UNN working-day clocks and deferred items (UNN-01, UNN-04, UNN-08)', () => {
