@@ -194,8 +194,9 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
     }
   }
 
-  async function reschedule(): Promise<Schedule> {
-    facts.asOf = nowIso();
+  /** `asOf` later than now arms the next occurrence of a recurring obligation met early. */
+  async function reschedule(asOf?: string): Promise<Schedule> {
+    facts.asOf = asOf && asOf > nowIso() ? asOf : nowIso();
     facts.allocationPending = allocationPending();
     const next = await policy.computeSchedule(facts);
     schedule = next;
@@ -610,7 +611,11 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
         await reschedule();
         return 'best-interest agreement recorded';
       }
+      const recurring = state.deadlines.filter(
+        (d) => d.state === 'pending' && specFor(d)?.repeats && specFor(d)?.metByEvent === payload.event,
+      );
       meetDeadlines('trigger', payload.event);
+      if (recurring.length) await reschedule(recurring.map((d) => d.due).sort().pop());
       if (isCompleted()) return `${payload.event} recorded on ${on}`;
       facts.triggerOccurredOn = payload.on;
       await reschedule();
