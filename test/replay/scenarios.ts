@@ -3,7 +3,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadCalendar } from '../../activities/policy/calendar/calendar';
-import { islingtonCinToCla, plusDays } from '../support/fixtures';
+import { islingtonCinToCla, plusDays, protocolTransfer } from '../support/fixtures';
 import { actors, startTransfer, state, update } from '../support/workflow-driver';
 
 const calendar = loadCalendar();
@@ -103,6 +103,36 @@ export const SCENARIOS: Scenario[] = [
       const today = await envToday(env);
       const h = await startTransfer(env.client, isl(id, today, plusDays(today, 20)), today);
       await update(h, 'trigger', actors.integration, { event: 'first-cla-review', on: today, outcome: 'return-home-within-12-weeks' });
+      return h;
+    },
+  },
+  {
+    name: 'som-returned-to-meeting',
+    async run(env, id) {
+      const today = await envToday(env);
+      const h = await startTransfer(env.client, protocolTransfer('somerset', 'som-at-to-sg', { event: 'icpc', date: today }, { transferId: id }), today);
+      await update(h, 'decision', actors.receivingTm, { on: today, agreedTasks: ['assessment'] });
+      await sleepUntil(env, calendar.breachInstant(calendar.addDays(today, 14)));
+      const next = (await state(h)).meeting.scheduledOn!;
+      await update(h, 'decision', actors.receivingTm, { on: next, agreedTasks: ['plan'] });
+      return h;
+    },
+  },
+  {
+    name: 'swk-remediation-escalated',
+    async run(env, id) {
+      const today = await envToday(env);
+      const review = calendar.addWorkingDays(today, 10);
+      const h = await startTransfer(
+        env.client,
+        protocolTransfer('southwark', 'swk-ai-to-sfs-cin', { event: 'cin-review', date: review }, { transferId: id, notifiedOn: today }),
+        today,
+      );
+      await sleepUntil(env, calendar.startOfDay(review));
+      await update(h, 'trigger', actors.integration, { event: 'cin-review', on: review });
+      await update(h, 'remediation', actors.receivingTm, { letterOn: review, items: [{ itemId: 'chronology', description: 'gaps' }] });
+      await sleepUntil(env, calendar.breachInstant(calendar.addDays(review, 14)));
+      await update(h, 'remediation', actors.transferringTm, { itemId: 'chronology' });
       return h;
     },
   },

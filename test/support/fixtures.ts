@@ -1,7 +1,7 @@
 // Builders for start bodies and tokens used across suites. Children's data here is invented.
 import { DateTime } from 'luxon';
 import { mintToken } from '../../api/auth';
-import type { TransferRequest } from '../../workflows/definitions';
+import type { AuthorityId, Child, TransferRequest } from '../../workflows/definitions';
 
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256-signing';
 
@@ -60,4 +60,37 @@ export function islingtonCinToCla(overrides: Partial<TransferRequest> = {}): Tra
 
 export async function tokenFor(sub: string, roles: string[], teams: string[] = []): Promise<string> {
   return mintToken(TEST_SECRET, { sub, roles, teams });
+}
+
+/** A transfer of any authority's kind between two teams, with a three-rung ladder each side. */
+export function protocolTransfer(authority: AuthorityId, kind: string, trigger: { event: string; date: string }, extra: Partial<TransferRequest> = {}): TransferRequest {
+  const children: Child[] = [{ ref: 'C-9', dateOfBirth: '2013-03-03', legalStatus: 's17', lookedAfter: false }];
+  return {
+    transferId: uniqueId(authority),
+    authority,
+    kind,
+    children,
+    from: { service: 'Assessment', team: 'team-from' },
+    to: { service: 'Safeguarding', team: 'team-to' },
+    people: {
+      allocatedSocialWorker: { id: 'sw-anna', role: 'social-worker' },
+      lineManager: { id: 'lm-bo', role: 'line-manager' },
+      transferringManager: { id: 'tm-cy', role: 'team-manager' },
+      receivingManager: { id: 'tm-di', role: 'team-manager' },
+      chain: {
+        transferring: [
+          { id: 'tm-cy', role: 'team-manager' },
+          { id: 'sm-ed', role: 'service-manager' },
+          { id: 'hos-tx', role: 'head-of-service' },
+        ],
+        receiving: [
+          { id: 'tm-di', role: 'team-manager' },
+          { id: 'sm-gu', role: 'service-manager' },
+          { id: 'hos-ha', role: 'head-of-service' },
+        ],
+      },
+    },
+    trigger,
+    ...extra,
+  };
 }

@@ -3,8 +3,8 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { loadCalendar } from '../../activities/policy/calendar/calendar';
-import type { AuthorityId, Child, TransferRequest } from '../../workflows/definitions';
-import { plusDays, uniqueId } from '../support/fixtures';
+import type { Child } from '../../workflows/definitions';
+import { protocolTransfer as transfer, uniqueId } from '../support/fixtures';
 import { createTestWorker, createTimeSkippingEnv } from '../support/temporal';
 import { actors, startTransfer, state, update } from '../support/workflow-driver';
 
@@ -32,38 +32,6 @@ async function sleepUntil(instant: string): Promise<void> {
 
 async function envToday(): Promise<string> {
   return calendar.toLocalDate(new Date(await env.currentTimeMs()).toISOString());
-}
-
-function transfer(authority: AuthorityId, kind: string, trigger: { event: string; date: string }, extra: Partial<TransferRequest> = {}): TransferRequest {
-  const children: Child[] = [{ ref: 'C-9', dateOfBirth: '2013-03-03', legalStatus: 's17', lookedAfter: false }];
-  return {
-    transferId: uniqueId(authority),
-    authority,
-    kind,
-    children,
-    from: { service: 'Assessment', team: 'team-from' },
-    to: { service: 'Safeguarding', team: 'team-to' },
-    people: {
-      allocatedSocialWorker: { id: 'sw-anna', role: 'social-worker' },
-      lineManager: { id: 'lm-bo', role: 'line-manager' },
-      transferringManager: { id: 'tm-cy', role: 'team-manager' },
-      receivingManager: { id: 'tm-di', role: 'team-manager' },
-      chain: {
-        transferring: [
-          { id: 'tm-cy', role: 'team-manager' },
-          { id: 'sm-ed', role: 'service-manager' },
-          { id: 'hos-tx', role: 'head-of-service' },
-        ],
-        receiving: [
-          { id: 'tm-di', role: 'team-manager' },
-          { id: 'sm-gu', role: 'service-manager' },
-          { id: 'hos-ha', role: 'head-of-service' },
-        ],
-      },
-    },
-    trigger,
-    ...extra,
-  };
 }
 
 test('Somerset: agreed tasks still open when the two weeks run out send the case back to the next TAM, and a new decision restarts the clock', async () => {
