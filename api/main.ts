@@ -28,7 +28,8 @@ export async function startApi(config: Config = loadConfig()): Promise<RunningAp
     }),
     policies: createPolicyService(loadCalendar(), POLICIES),
     checkReady: async () => {
-      await connection.healthService.check({}, { timeout: 2000 } as never);
+      // A second argument would be taken as a callback by protobufjs; bound the call with a deadline.
+      await connection.withDeadline(Date.now() + 2000, () => connection.healthService.check({}));
     },
   });
   const server = await new Promise<Server>((resolve) => {
