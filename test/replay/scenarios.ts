@@ -2,24 +2,13 @@
 // test run against the production workflow bundle. Each runs in the time-skipping server.
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { loadCalendar } from '../../activities/policy/calendar/calendar';
+import { calendar, envToday, sleepUntil } from '../support/time-skipping';
 import { islingtonCinToCla, plusDays, protocolTransfer } from '../support/fixtures';
 import { actors, startTransfer, state, update } from '../support/workflow-driver';
-
-const calendar = loadCalendar();
 
 export interface Scenario {
   name: string;
   run(env: TestWorkflowEnvironment, id: string): Promise<WorkflowHandle>;
-}
-
-async function envToday(env: TestWorkflowEnvironment): Promise<string> {
-  return calendar.toLocalDate(new Date(await env.currentTimeMs()).toISOString());
-}
-
-async function sleepUntil(env: TestWorkflowEnvironment, instant: string): Promise<void> {
-  const ms = Date.parse(instant) - (await env.currentTimeMs()) + 60_000;
-  if (ms > 0) await env.sleep(ms);
 }
 
 function isl(id: string, today: string, windowEnd: string) {

@@ -26,34 +26,20 @@ export function uniqueId(prefix = 't'): string {
 }
 
 export function islingtonCinToCla(overrides: Partial<TransferRequest> = {}): TransferRequest & { transferId: string } {
+  const base = protocolTransfer('islington', 'isl-cin-to-cla', { event: 'first-cla-review', date: '2026-12-17' });
   return {
+    ...base,
     transferId: uniqueId('isl'),
-    authority: 'islington',
-    kind: 'isl-cin-to-cla',
     children: [{ ref: 'LCS-000001', dateOfBirth: '2015-04-02', legalStatus: 's20', lookedAfter: true }],
     from: { service: 'Children in Need', team: TEAMS.cin },
     to: { service: 'Children Looked After', team: TEAMS.cla },
     people: {
-      allocatedSocialWorker: { id: 'sw-anna', role: 'social-worker' },
-      lineManager: { id: 'lm-bo', role: 'line-manager' },
-      transferringManager: { id: 'tm-cy', role: 'team-manager' },
-      receivingManager: { id: 'tm-di', role: 'team-manager' },
+      ...base.people,
       chain: {
-        transferring: [
-          { id: 'lm-bo', role: 'line-manager' },
-          { id: 'tm-cy', role: 'team-manager' },
-          { id: 'sm-ed', role: 'service-manager' },
-          { id: 'ad-fi', role: 'assistant-director' },
-        ],
-        receiving: [
-          { id: 'tm-di', role: 'team-manager' },
-          { id: 'sm-gu', role: 'service-manager' },
-          { id: 'hos-ha', role: 'head-of-service' },
-          { id: 'ad-io', role: 'assistant-director' },
-        ],
+        transferring: [{ id: 'lm-bo', role: 'line-manager' }, ...base.people.chain.transferring.slice(0, 2), { id: 'ad-fi', role: 'assistant-director' }],
+        receiving: [...base.people.chain.receiving, { id: 'ad-io', role: 'assistant-director' }],
       },
     },
-    trigger: { event: 'first-cla-review', date: '2026-12-17' },
     ...overrides,
   } as TransferRequest & { transferId: string };
 }

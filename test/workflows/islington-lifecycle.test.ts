@@ -1,38 +1,12 @@
 // Islington lifecycles in the time-skipping server. Dates derive from the environment's clock, and
 // expectations from the calendar module, so the suite holds on any day of any year.
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { loadCalendar } from '../../activities/policy/calendar/calendar';
 import { islingtonCinToCla, plusDays } from '../support/fixtures';
-import { createTestWorker, createTimeSkippingEnv } from '../support/temporal';
+import { calendar, timeSkippingSuite } from '../support/time-skipping';
 import { actors, eventually, signal, startTransfer, state, update } from '../support/workflow-driver';
 
-const calendar = loadCalendar();
-let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
-
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  worker = await createTestWorker(env);
-  running = worker.run();
-}, 120_000);
-
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-});
-
-/** Sleeps the test server until the given instant (plus a minute). */
-async function sleepUntil(instant: string): Promise<void> {
-  const ms = Date.parse(instant) - (await env.currentTimeMs()) + 60_000;
-  if (ms > 0) await env.sleep(ms);
-}
-
-async function envToday(): Promise<string> {
-  return calendar.toLocalDate(new Date(await env.currentTimeMs()).toISOString());
-}
+const suite = timeSkippingSuite();
+const sleepUntil = (instant: string) => suite.sleepUntil(instant);
+const envToday = () => suite.today();
 
 function notifiedTransfer(notifiedOn: string, windowEnd: string) {
   return islingtonCinToCla({
@@ -44,7 +18,7 @@ function notifiedTransfer(notifiedOn: string, windowEnd: string) {
 
 test('an unacknowledged notification escalates to the receiving service manager, then climbs a rung', async () => {
   const today = await envToday();
-  const handle = await startTransfer(env.client, notifiedTransfer(today, plusDays(today, 40)), today);
+  const handle = await startTransfer(suite.env.client, notifiedTransfer(today, plusDays(today, 40)), today);
 
   const ackDue = calendar.breachInstant(calendar.addWorkingDays(today, 2));
   const start = await state(handle);
@@ -81,7 +55,7 @@ test('a two-sided exception moves the window end and re-arms the auto-completion
   const today = await envToday();
   const end = plusDays(today, 21);
   const newEnd = plusDays(today, 60);
-  const handle = await startTransfer(env.client, notifiedTransfer(today, end), today);
+  const handle = await startTransfer(suite.env.client, notifiedTransfer(today, end), today);
   await update(handle, 'acknowledgement', actors.receivingTm, {});
 
   const requested = await update(handle, 'exceptionRequest', actors.transferringTm, {
@@ -118,7 +92,7 @@ test('a two-sided exception moves the window end and re-arms the auto-completion
 test('a partially approved exception leaves the old window end armed', async () => {
   const today = await envToday();
   const end = plusDays(today, 10);
-  const handle = await startTransfer(env.client, notifiedTransfer(today, end), today);
+  const handle = await startTransfer(suite.env.client, notifiedTransfer(today, end), today);
   await update(handle, 'exceptionRequest', actors.transferringTm, {
     exceptionId: 'exc-2',
     kind: 'extend-window',
@@ -135,7 +109,7 @@ test('a partially approved exception leaves the old window end armed', async () 
 test('the first CLA review deciding a return home within 12 weeks cancels the transfer and its timers', async () => {
   const today = await envToday();
   const end = plusDays(today, 20);
-  const handle = await startTransfer(env.client, notifiedTransfer(today, end), today);
+  const handle = await startTransfer(suite.env.client, notifiedTransfer(today, end), today);
   const cancelled = await update(handle, 'trigger', actors.integration, {
     event: 'first-cla-review',
     on: today,
@@ -153,14 +127,14 @@ test('the first CLA review deciding a return home within 12 weeks cancels the tr
 test('a hold pauses the clock and a resume adds the held days back', async () => {
   const today = await envToday();
   const end = plusDays(today, 14);
-  const handle = await startTransfer(env.client, notifiedTransfer(today, end), today);
+  const handle = await startTransfer(suite.env.client, notifiedTransfer(today, end), today);
   await update(handle, 'acknowledgement', actors.receivingTm, {});
   await update(handle, 'exceptionRequest', actors.transferringTm, { exceptionId: 'hold-1', kind: 'hold', reason: 'family bereavement' });
   await update(handle, 'exceptionDecision', actors.transferringSm, { exceptionId: 'hold-1', decision: 'approve' });
   const held = await update(handle, 'exceptionDecision', actors.receivingSm, { exceptionId: 'hold-1', decision: 'approve' });
   expect(held.onHold).toBe(true);
 
-  await env.sleep('20 days');
+  await suite.env.sleep('20 days');
   expect((await state(handle)).completion).toBeUndefined();
   const resumed = await update(handle, 'exceptionRequest', actors.receivingTm, { exceptionId: 'resume-1', kind: 'resume', reason: 'back' });
   expect(resumed.onHold).toBe(false);
@@ -172,7 +146,7 @@ test('a hold pauses the clock and a resume adds the held days back', async () =>
 
 test('an invalid signal is kept in the history as rejected, and a re-sent signal is applied once', async () => {
   const today = await envToday();
-  const handle = await startTransfer(env.client, islingtonCinToCla({ trigger: { event: 'first-cla-review', date: plusDays(today, 35) } }), today);
+  const handle = await startTransfer(suite.env.client, islingtonCinToCla({ trigger: { event: 'first-cla-review', date: plusDays(today, 35) } }), today);
   // A receiving manager may not send the written notification.
   await signal(handle, 'notification', actors.receivingTm, { notifiedOn: today }, 'sig-1');
   await signal(handle, 'notification', actors.transferringTm, { notifiedOn: today }, 'sig-2');

@@ -1,42 +1,17 @@
 // Lifecycles that differ by protocol (Somerset, Southwark, the unnamed authority, Barking and
 // Dagenham) in the time-skipping server, with dates derived from the environment's clock.
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { loadCalendar } from '../../activities/policy/calendar/calendar';
 import type { Child } from '../../workflows/definitions';
 import { protocolTransfer as transfer, uniqueId } from '../support/fixtures';
-import { createTestWorker, createTimeSkippingEnv } from '../support/temporal';
+import { calendar, timeSkippingSuite } from '../support/time-skipping';
 import { actors, startTransfer, state, update } from '../support/workflow-driver';
 
-const calendar = loadCalendar();
-let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
-
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  worker = await createTestWorker(env);
-  running = worker.run();
-}, 120_000);
-
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-});
-
-async function sleepUntil(instant: string): Promise<void> {
-  const ms = Date.parse(instant) - (await env.currentTimeMs()) + 60_000;
-  if (ms > 0) await env.sleep(ms);
-}
-
-async function envToday(): Promise<string> {
-  return calendar.toLocalDate(new Date(await env.currentTimeMs()).toISOString());
-}
+const suite = timeSkippingSuite();
+const sleepUntil = (instant: string) => suite.sleepUntil(instant);
+const envToday = () => suite.today();
 
 test('Somerset: agreed tasks still open when the two weeks run out send the case back to the next TAM, and a new decision restarts the clock', async () => {
   const today = await envToday();
-  const h = await startTransfer(env.client, transfer('somerset', 'som-at-to-sg', { event: 'icpc', date: today }), today);
+  const h = await startTransfer(suite.env.client, transfer('somerset', 'som-at-to-sg', { event: 'icpc', date: today }), today);
   const decided = await update(h, 'decision', actors.receivingTm, { on: today, agreedTasks: ['assessment', 'case-summary'] });
   expect(decided.status).toBe('notified');
   await update(h, 'checklistItem', actors.allocatedSw, { itemId: 'som-agreed-task-assessment', state: 'done' });
@@ -58,7 +33,7 @@ test('Somerset: agreed tasks still open when the two weeks run out send the case
 
 test('Somerset: ready but unallocated goes to the receiving TM tray, escalates to the receiving OM and owes weekly overviews until allocation and handover', async () => {
   const today = await envToday();
-  const h = await startTransfer(env.client, transfer('somerset', 'som-at-to-sg', { event: 'icpc', date: today }), today);
+  const h = await startTransfer(suite.env.client, transfer('somerset', 'som-at-to-sg', { event: 'icpc', date: today }), today);
   await update(h, 'decision', actors.receivingTm, { on: today, agreedTasks: ['plan'] });
   await update(h, 'checklistItem', actors.allocatedSw, { itemId: 'som-agreed-task-plan', state: 'done' });
   const trayOn = calendar.addDays(today, 15);
@@ -89,7 +64,7 @@ test('Southwark: the CIN review completes the transfer; a remediation letter sta
   const today = await envToday();
   const review = calendar.addWorkingDays(today, 10);
   const h = await startTransfer(
-    env.client,
+    suite.env.client,
     transfer('southwark', 'swk-ai-to-sfs-cin', { event: 'cin-review', date: review }, { notifiedOn: today }),
     today,
   );
@@ -126,7 +101,7 @@ test('Southwark: the CIN review completes the transfer; a remediation letter sta
 test('Unnamed authority: outstanding items do not delay the agreed date; they become deferred with a due date owned by the transferring manager', async () => {
   const today = await envToday();
   const agreed = calendar.addDays(today, 10);
-  const h = await startTransfer(env.client, transfer('internal-v11', 'unn-ai-to-fsp-cin', { event: 'cin-6-months', date: today }), today);
+  const h = await startTransfer(suite.env.client, transfer('internal-v11', 'unn-ai-to-fsp-cin', { event: 'cin-6-months', date: today }), today);
   await update(h, 'decision', actors.transferringTm, { on: today, transferOn: agreed });
   const open = (await state(h)).checklist.filter((i) => i.state === 'open').map((i) => i.itemId);
   expect(open).toEqual(expect.arrayContaining(['unn-genogram-ecomap', 'unn-photo-of-child']));
@@ -144,7 +119,7 @@ test('Barking and Dagenham: a historic gap satisfies sign-off; without sign-off 
   const lookedAfter: Child[] = [{ ref: 'C-7', dateOfBirth: '2012-02-02', legalStatus: 's31 care order', lookedAfter: true }];
   const start = (id: string) =>
     startTransfer(
-      env.client,
+      suite.env.client,
       transfer('barking-dagenham', 'lbbd-to-cic-longterm', { event: 'final-hearing', date: today }, { transferId: id, children: lookedAfter }),
       today,
     );

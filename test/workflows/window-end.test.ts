@@ -1,6 +1,4 @@
 // In the time-skipping server: a transfer nobody touches completes itself at the end of its window.
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import {
   getStateQuery,
   TASK_QUEUE,
@@ -8,23 +6,9 @@ import {
   type StartTransferInput,
 } from '../../workflows/definitions';
 import { islingtonCinToCla, londonToday, plusDays } from '../support/fixtures';
-import { createTestWorker, createTimeSkippingEnv } from '../support/temporal';
+import { timeSkippingSuite } from '../support/time-skipping';
 
-let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
-
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  worker = await createTestWorker(env);
-  running = worker.run();
-}, 120_000);
-
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-});
+const suite = timeSkippingSuite();
 
 function input(notifiedOn: string, windowEnd: string): StartTransferInput {
   const request = islingtonCinToCla({ notifiedOn, windowEnd, trigger: { event: 'first-cla-review', date: plusDays(notifiedOn, 35) } });
@@ -40,7 +24,7 @@ test('the window-end timer auto-completes an untouched transfer on the last day 
   const today = londonToday();
   const windowEnd = plusDays(today, 14);
   const args = input(today, windowEnd);
-  const handle = await env.client.workflow.start('caseTransfer', {
+  const handle = await suite.env.client.workflow.start('caseTransfer', {
     workflowId: workflowIdFor(args.request.transferId),
     taskQueue: TASK_QUEUE,
     args: [args],
@@ -50,10 +34,10 @@ test('the window-end timer auto-completes an untouched transfer on the last day 
   expect(before.status).toBe('notified');
   expect(before.window?.endsOn).toBe(windowEnd);
 
-  await env.sleep('13 days');
+  await suite.env.sleep('13 days');
   expect((await handle.query(getStateQuery)).status).toBe('notified');
 
-  await env.sleep('3 days');
+  await suite.env.sleep('3 days');
   const after = await handle.query(getStateQuery);
   expect(after.completion).toMatchObject({ how: 'window-end', effectiveOn: windowEnd, receiver: 'team-queue' });
   // No receiving social worker was identified: the case waits in the receiving team's queue.

@@ -4,26 +4,13 @@ import { POLICIES } from '../../../activities/policy/authorities';
 import { loadCalendar } from '../../../activities/policy/calendar/calendar';
 import { ScheduleEngine } from '../../../activities/policy/schedule';
 import type { AuthorityId, Child, ScheduleFacts, TransferRequest } from '../../../workflows/definitions';
+import { protocolTransfer } from '../../support/fixtures';
 
 const calendar = loadCalendar();
 
 function request(authority: AuthorityId, kind: string, trigger: { event: string; date: string }, children?: Child[]): TransferRequest {
-  return {
-    transferId: 'scenario',
-    authority,
-    kind,
-    children: children ?? [{ ref: 'C-1', dateOfBirth: '2014-06-01', legalStatus: 's17', lookedAfter: false }],
-    from: { service: 'Sending service', team: 'team-a' },
-    to: { service: 'Receiving service', team: 'team-b' },
-    people: {
-      allocatedSocialWorker: { id: 'sw', role: 'social-worker' },
-      lineManager: { id: 'lm', role: 'line-manager' },
-      transferringManager: { id: 'tm1', role: 'team-manager' },
-      receivingManager: { id: 'tm2', role: 'team-manager' },
-      chain: { transferring: [], receiving: [] },
-    },
-    trigger,
-  };
+  const defaults: Child[] = [{ ref: 'C-1', dateOfBirth: '2014-06-01', legalStatus: 's17', lookedAfter: false }];
+  return protocolTransfer(authority, kind, trigger, { children: children ?? defaults });
 }
 
 function schedule(req: TransferRequest, facts: Partial<ScheduleFacts> = {}) {
