@@ -377,14 +377,8 @@ export interface DeliveryFailure {
   error: string;
 }
 
-export interface TransferState {
-  transferId: string;
-  authority: AuthorityId;
-  kind: string;
-  children: Child[];
-  from: TeamRef;
-  to: TeamRef;
-  people: TransferPeople;
+export interface TransferState
+  extends Pick<TransferRequest, 'transferId' | 'authority' | 'kind' | 'children' | 'from' | 'to' | 'people'> {
   trigger: { event: string; date: string; occurredOn?: string; outcome?: string };
   decidedOn: string;
   notifiedOn?: string;
