@@ -332,6 +332,26 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
     return false;
   }
 
+  /** DOMAIN T18: held in BLOCKED from the start until the policy's blocker clears. */
+  function applyBlocker(): void {
+    const blocker = digest?.blockedUntil;
+    if (!blocker || !preCompletion()) return;
+    // Called at start: no decision event has been recorded yet.
+    const applies =
+      blocker.by === 'decision' || state.checklist.some((i) => i.itemId === blocker.itemId && i.state === 'open');
+    if (applies && !state.blocked) {
+      state.blocked = blocker;
+      setStatus('blocked');
+    }
+  }
+
+  function unblock(by: 'decision' | 'checklist-item', itemId?: string): void {
+    const b = state.blocked;
+    if (!b || b.by !== by || (by === 'checklist-item' && b.itemId !== itemId)) return;
+    state.blocked = undefined;
+    setStatus(state.people.receivingSocialWorker ? 'preparing' : state.notifiedOn || state.agreedTransferOn ? 'notified' : 'identified');
+  }
+
   function settleObligations(): void {
     if (isCompleted() && state.status !== 'closed') setStatus(hasObligations() ? 'post-transfer' : 'completed');
   }
@@ -389,6 +409,9 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
           invalid(`T-ISL-06: the transfer meeting must be inside the window ${state.window.opensOn} to ${state.window.endsOn}`, {
             rule: 'T-ISL-06',
           });
+        }
+        if (p.status === 'held' && state.blocked) {
+          invalid(`${state.blocked.rule}: the transfer is blocked: ${state.blocked.reason}`, { rule: state.blocked.rule });
         }
         if (p.status === 'held' && state.status === 'identified' && digest?.usesWindow) {
           invalid('the transfer has not been notified yet');
@@ -522,6 +545,7 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
       item.doneBy = payload.state === 'open' ? undefined : actor.id;
       item.doneAt = payload.state === 'open' ? undefined : nowIso();
       if (['notified', 'acknowledged'].includes(state.status)) setStatus('preparing');
+      if (payload.state !== 'open') unblock('checklist-item', payload.itemId);
       if (completionAwaitingSignOff && blockingOpen().length === 0) await complete('agreed-date', await today());
       settleObligations();
       return `checklist item ${payload.itemId} ${payload.state}`;
@@ -602,7 +626,8 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
       state.decidedOn = payload.on;
       state.agreedTransferOn = payload.transferOn;
       state.agreedTasks = payload.agreedTasks;
-      setStatus(state.people.receivingSocialWorker ? 'preparing' : 'notified');
+      if (state.blocked?.by === 'decision') state.blocked = undefined;
+      if (!state.blocked) setStatus(state.people.receivingSocialWorker ? 'preparing' : 'notified');
       await reschedule();
       meetDeadlines('decision');
       return `decision recorded on ${payload.on}`;
@@ -873,6 +898,7 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
   if (req.decidedOn && digest.usesDecision && !digest.usesWindow) state.status = 'notified';
   await reschedule();
   if (state.notifiedOn) meetDeadlines('notification');
+  applyBlocker();
   state.violations = schedule?.violations ?? [];
   state.history.push({ at: nowIso(), event: 'started', by: input.startedBy.id, detail: `${req.kind} transfer started`, outcome: 'accepted' });
   ready = true;
@@ -886,7 +912,7 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
   function nextTimer(): Timer | undefined {
     const timers: Timer[] = [];
     if (!state.onHold && preCompletion()) {
-      if (schedule?.completionTimer && !completionAwaitingSignOff && state.status !== 'returned-to-meeting') {
+      if (schedule?.completionTimer && !completionAwaitingSignOff && !state.blocked && state.status !== 'returned-to-meeting') {
         timers.push({ kind: 'completion', at: Date.parse(schedule.completionTimer.at) });
       }
     }

@@ -236,6 +236,15 @@ export interface ScheduleFacts {
   asOf?: string;
 }
 
+/** What holds a transfer in BLOCKED until it happens. */
+export interface Blocker {
+  /** A forum decision (e.g. LBBD deciding a transfer-in), or a checklist item being done. */
+  by: 'decision' | 'checklist-item';
+  itemId?: string;
+  rule: string;
+  reason: string;
+}
+
 /** What the workflow keeps of its policy, fetched once at start (and so fixed for replay). */
 export interface PolicyDigest {
   authority: AuthorityId;
@@ -255,6 +264,7 @@ export interface PolicyDigest {
   usesDecision: boolean;
   usesWindow: boolean;
   queueClearedBy: ('allocation' | 'meeting-held')[];
+  blockedUntil?: Blocker;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -396,6 +406,7 @@ export interface TransferState
   escalations: Escalation[];
   completion?: Completion;
   remediation?: { letterOn: string; due: string; dueOn: string; items: RemediationItem[] };
+  blocked?: Blocker;
   cancellation?: { reason: string; at: string; by: string };
   rejection?: { reason: string; at: string; by: string };
   violations: RuleViolation[];

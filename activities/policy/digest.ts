@@ -21,5 +21,6 @@ export function policyDigest(policy: Policy, kindId: string): PolicyDigest {
     usesDecision: Boolean(policy.meeting) || kind.completion.includes('agreed-date'),
     usesWindow: Boolean(policy.window) && kind.completion.includes('window-end'),
     queueClearedBy: policy.queueClearedBy ?? ['allocation'],
+    blockedUntil: kind.blockedUntil,
   };
 }

@@ -2,6 +2,7 @@
 // authority: it reads what the schedule engine (schedule.ts) derives from one of these.
 import type {
   AuthorityId,
+  Blocker,
   ChecklistGate,
   CompletionHow,
   ManagerRank,
@@ -169,9 +170,13 @@ export interface TransferKind {
   completingTriggers?: string[];
   /** Trigger outcomes that cancel it (T10). */
   cancellingOutcomes?: { outcome: string; reason: string; rule: string }[];
+  /** The transfer may not complete until this happens (DOMAIN T18, state BLOCKED). */
+  blockedUntil?: Blocker;
   /** Out of scope for the engine (e.g. a pilot); listed for completeness. */
   outOfScope?: boolean;
 }
+
+export type { Blocker } from '../../workflows/definitions';
 
 export interface EscalationRung {
   rank: ManagerRank;

@@ -142,3 +142,35 @@ test('Barking and Dagenham: a historic gap satisfies sign-off; without sign-off 
   expect(pending.completion).toBeUndefined();
   expect(pending.escalations.find((e) => e.state === 'open')?.reason).toMatch(/signed off/);
 });
+
+test('Barking and Dagenham: a transfer-in stays blocked (the other authority responsible) until LBBD decides', async () => {
+  const today = await envToday();
+  const h = await startTransfer(
+    suite.env.client,
+    transfer('barking-dagenham', 'lbbd-transfer-in-cin', { event: 'transfer-in-request', date: today }, { notifiedOn: today }),
+    today,
+  );
+  const blocked = await state(h);
+  expect(blocked.status).toBe('blocked');
+  expect(blocked.blocked?.rule).toBe('R-BLK-LBBD-TIN');
+  await expect(
+    update(h, 'meeting', actors.receivingTm, { status: 'held', on: today, attendees: ['sw-anna'] }),
+  ).rejects.toMatchObject({ cause: { type: 'InvalidState', message: expect.stringMatching(/R-BLK-LBBD-TIN/) } });
+  const decided = await update(h, 'decision', actors.receivingTm, { on: today, transferOn: calendar.addDays(today, 7) });
+  expect(decided.status).toBe('notified');
+  expect(decided.blocked).toBeUndefined();
+});
+
+test('Barking and Dagenham: private fostering with a CP issue is blocked until the issue is resolved', async () => {
+  const today = await envToday();
+  const cp: Child[] = [{ ref: 'PF-1', dateOfBirth: '2012-05-05', legalStatus: 's47', lookedAfter: false, facts: { cpPlan: true } }];
+  const h = await startTransfer(
+    suite.env.client,
+    transfer('barking-dagenham', 'lbbd-private-fostering', { event: 'private-fostering-identified', date: today }, { children: cp }),
+    today,
+  );
+  expect((await state(h)).status).toBe('blocked');
+  const resolved = await update(h, 'checklistItem', actors.transferringTm, { itemId: 'lbbd-pf-cp-issue-resolved', state: 'done' });
+  expect(resolved.blocked).toBeUndefined();
+  expect(resolved.status).not.toBe('blocked');
+});

@@ -207,6 +207,11 @@ export const barkingDagenhamPolicy: Policy = {
       responsibility: 'Y',
       source: '001 TblB CIN transfer in from another LA',
       completion: ['meeting', 'agreed-date'],
+      blockedUntil: {
+        by: 'decision',
+        rule: 'R-BLK-LBBD-TIN',
+        reason: 'the other authority stays responsible until Barking and Dagenham decides (within 3 weeks)',
+      },
     },
     {
       id: 'lbbd-cm-to-dct',
@@ -318,6 +323,12 @@ export const barkingDagenhamPolicy: Policy = {
         'A child protection issue evident at identification is dealt with first. Ongoing CP concerns keep responsibility with the allocated team.',
       completion: ['meeting', 'agreed-date'],
       cancellingOutcomes: [{ outcome: 'ongoing-cp-concerns', reason: 'ONGOING_CP_CONCERNS', rule: 'R-CAN-LBBD-PF-CP' }],
+      blockedUntil: {
+        by: 'checklist-item',
+        itemId: 'lbbd-pf-cp-issue-resolved',
+        rule: 'R-BLK-LBBD-PF',
+        reason: 'a child protection issue evident at identification must be dealt with before the transfer',
+      },
     },
     {
       id: 'lbbd-dct-disabled-cic-16',
