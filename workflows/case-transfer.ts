@@ -656,7 +656,9 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
       facts.triggerOccurredOn = payload.on;
       await reschedule();
       meetDeadlines('trigger', payload.event);
-      if (digest?.completingTriggers.includes(payload.event) && digest.completion.includes('trigger-event')) {
+      // The kind's transfer points, or the trigger event the transfer was started with.
+      const completes = digest?.completingTriggers.includes(payload.event) || payload.event === state.trigger.event;
+      if (completes && digest?.completion.includes('trigger-event')) {
         await complete('trigger-event', on);
         return `${payload.event} held on ${on}: transfer completed`;
       }
