@@ -1,8 +1,15 @@
 // The HTTP layer: authenticates, authorises by role and team, validates with zod, and turns each
 // request into a workflow start, query or update. It holds no state of its own.
+//
+// Order inside every route: token (401) → what the role may ever do (403) → path, query, body and
+// headers against the schemas (400) → only then Temporal (404, 403 by team/side, 409, 503). Invalid
+// requests therefore never cost a round trip to Temporal.
 import { createHash, randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
 import type { z } from 'zod';
 import {
   EVENT_PERMISSIONS,
@@ -16,6 +23,7 @@ import {
   type Actor,
   type AuthorityId,
   type EventName,
+  type Permission,
   type Schedule,
   type ScheduleFacts,
   type Side,
@@ -23,12 +31,14 @@ import {
   type TransferRequest,
   type TransferState,
 } from '../workflows/definitions';
-import type { Principal, TokenVerifier } from './auth';
-import { fromZod, HttpProblem, sendProblem } from './problem';
-import { eventBodySchemas, listQuerySchema, startBodySchema, transferIdParam, type StartBody } from './schemas';
-import { toHttpProblem } from './temporal-errors';
+import { invalidToken, type Principal, type TokenVerifier } from './auth';
 import { listTransfers } from './listing';
+import { createLogger, createMetrics, metricsMiddleware, requestLogger, type ApiMetrics } from './observability';
 import { buildOpenApi } from './openapi';
+import { fromZod, HttpProblem, PROBLEM_BASE, sendProblem } from './problem';
+import { expressPath, ROUTES, routesFor, type RouteSpec } from './routes';
+import { idempotencyKeySchema, type StartBody } from './schemas';
+import { toHttpProblem } from './temporal-errors';
 
 export interface PolicyService {
   /** Throws UnknownKindError for a kind the authority does not have. */
@@ -46,11 +56,21 @@ export interface AppDeps {
   taskQueue?: string;
   /** Throws when Temporal cannot be reached. */
   checkReady?: () => Promise<void>;
+  /** Structured request and error logs; default: JSON to stdout at `info`. */
+  logger?: Logger;
+  /** Default: a fresh registry (no process metrics). */
+  metrics?: ApiMetrics;
+  /** Requests per token subject per window; default 600 a minute. */
+  rateLimit?: { limit: number; windowMs?: number };
+  /** Upper bound on one request's Temporal calls, default 15 s; past it the answer is 503. */
+  temporalTimeoutMs?: number;
+  /** True once shutdown has begun: /readyz answers 503 so load balancers stop sending. */
+  isShuttingDown?: () => boolean;
 }
 
 type AuthedRequest = Request & { principal?: Principal };
 
-const MANAGER_OR_INTEGRATION = (p: Principal) => p.roles.includes('integration') || highestRank(actorOf(p, [])) >= 0;
+const RETRY_AFTER_SECONDS = '5';
 
 function actorOf(p: Principal, sides: Side[]): Actor {
   return { id: p.sub, roles: p.roles, sides, kind: p.roles.includes('integration') ? 'integration' : 'person' };
@@ -63,8 +83,15 @@ function sidesOf(p: Principal, t: { from: { team: string }; to: { team: string }
   return sides;
 }
 
-function seesAll(p: Principal): boolean {
-  return p.roles.includes('operator') || p.roles.includes('integration');
+const seesAll = (p: Principal) => p.roles.includes('operator') || p.roles.includes('integration');
+const isManager = (p: Principal) => highestRank(actorOf(p, [])) >= 0;
+const isIntegration = (p: Principal) => p.roles.includes('integration');
+
+/** Function level: could this principal send this event to any transfer at all? */
+function mayEverSend(permission: Permission, p: Principal): boolean {
+  if (isIntegration(p)) return Boolean(permission.integration);
+  if (permission.allocatedSocialWorker) return true; // decided per transfer, by person id
+  return Boolean(permission.managerSides) && isManager(p);
 }
 
 /** Canonical JSON (sorted keys) so that the same body always hashes the same. */
@@ -78,23 +105,44 @@ export function canonicalHash(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(canon(value))).digest('hex');
 }
 
-function parse<T extends z.ZodType>(schema: T, value: unknown, where: 'body' | 'query' | 'path'): z.infer<T> {
+function parse<T extends z.ZodType>(schema: T, value: unknown, where: 'body' | 'query' | 'path' | 'header'): z.infer<T> {
   const r = schema.safeParse(value);
   if (!r.success) throw fromZod(r.error, where);
   return r.data;
 }
 
+interface Ctx {
+  req: AuthedRequest;
+  res: Response;
+  principal: Principal;
+  params: Record<string, string>;
+  query: Record<string, unknown>;
+  body: unknown;
+}
+
 export function createApp(deps: AppDeps) {
   const { client, policies } = deps;
   const taskQueue = deps.taskQueue ?? TASK_QUEUE;
+  const logger = deps.logger ?? createLogger();
+  const metrics = deps.metrics ?? createMetrics();
+  const timeoutMs = deps.temporalTimeoutMs ?? 15_000;
+  const temporal = <T>(fn: () => Promise<T>): Promise<T> => client.withDeadline(Date.now() + timeoutMs, fn);
+
   const app = express();
   app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(requestLogger(logger));
+  app.use(metricsMiddleware(metrics));
+  app.use(helmet());
+  app.use((_req, res, next) => {
+    if (deps.isShuttingDown?.()) res.setHeader('Connection', 'close');
+    next();
+  });
   app.use(express.json({ limit: '256kb', type: ['application/json', 'application/*+json'] }));
 
   const authenticate = async (req: AuthedRequest, _res: Response, next: NextFunction) => {
-    const header = req.header('authorization') ?? '';
-    const m = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!m) return next(new HttpProblem(401, 'A bearer token is required'));
+    const m = /^Bearer +([^\s]+)$/i.exec(req.header('authorization') ?? '');
+    if (!m) return next(invalidToken('A bearer token is required'));
     try {
       req.principal = await deps.verifyToken(m[1]);
       next();
@@ -102,39 +150,69 @@ export function createApp(deps: AppDeps) {
       next(err);
     }
   };
+  const limiter = rateLimit({
+    windowMs: deps.rateLimit?.windowMs ?? 60_000,
+    limit: deps.rateLimit?.limit ?? 600,
+    keyGenerator: (req) => `sub:${(req as AuthedRequest).principal!.sub}`,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    // Keys are token subjects, not addresses, so the library's IP checks do not apply.
+    validate: false,
+    handler: (req, res) => {
+      const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
+      const seconds = reset ? Math.max(1, Math.ceil((reset.getTime() - Date.now()) / 1000)) : 60;
+      sendProblem(res, new HttpProblem(429, 'Too many requests for this token; slow down').toProblem(), { 'Retry-After': String(seconds) });
+    },
+  });
+  app.use('/v1', authenticate, limiter);
+
+  /** Registers one route of the table: validation from its schemas, then the handler. */
+  function route(spec: RouteSpec, handler: (ctx: Ctx) => unknown, gate?: (p: Principal) => void) {
+    app[spec.method](expressPath(spec.path), async (req: AuthedRequest, res: Response) => {
+      const principal = req.principal!;
+      if (spec.auth) gate?.(principal);
+      const params = parse(spec.params, { ...req.params }, 'path') as Record<string, string>;
+      // Probes and browsers on the open endpoints may add query strings; /v1 rejects unknown ones.
+      const query = spec.auth ? (parse(spec.query, req.query ?? {}, 'query') as Record<string, unknown>) : {};
+      let body: unknown;
+      if (spec.body) {
+        if (req.is(['application/json', 'application/*+json']) === false) {
+          throw new HttpProblem(415, 'Send the body as application/json');
+        }
+        body = parse(spec.body, req.body ?? {}, 'body');
+      }
+      await handler({ req, res, principal, params, query, body });
+    });
+  }
 
   // ------------------------------------------------------------------ open endpoints
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  app.get('/readyz', async (_req, res) => {
+  route(ROUTES.healthz, ({ res }) => res.json({ status: 'ok' }));
+  route(ROUTES.readyz, async ({ res }) => {
     try {
-      await (deps.checkReady ?? (() => client.workflowService.getSystemInfo({})))();
+      if (deps.isShuttingDown?.()) throw new Error('shutting down');
+      await (deps.checkReady ?? (() => client.withDeadline(Date.now() + 3000, () => client.workflowService.getSystemInfo({}))))();
       res.json({ status: 'ready', temporal: 'reachable' });
     } catch {
-      res.setHeader('Retry-After', '5');
-      sendProblem(res, new HttpProblem(503, 'Temporal is unreachable').toProblem());
+      const detail = deps.isShuttingDown?.() ? 'The API is shutting down' : 'Temporal is unreachable';
+      sendProblem(res, new HttpProblem(503, detail).toProblem(), { 'Retry-After': RETRY_AFTER_SECONDS });
     }
   });
-  app.get('/openapi.json', (_req, res) => {
-    res.json(buildOpenApi());
+  route(ROUTES.metrics, async ({ res }) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  app.get('/docs', (_req, res) => {
+  route(ROUTES.openapi, ({ res }) => res.json(buildOpenApi()));
+  route(ROUTES.docs, ({ res }) => {
+    res.setHeader('Content-Security-Policy', DOCS_CSP);
     res.type('html').send(DOCS_PAGE);
   });
 
-  const v1 = express.Router();
-  v1.use(authenticate);
-
   // ------------------------------------------------------------------ policies and preview
 
-  v1.get('/policies', (_req, res) => {
-    res.json({ policies: policies.list() });
-  });
-  v1.get('/policies/:authority', (req, res) => {
-    const policy = policies.get(req.params.authority as AuthorityId);
-    if (!policy) throw new HttpProblem(404, `No policy for authority ${req.params.authority}`);
+  route(ROUTES.policies, ({ res }) => res.json({ policies: policies.list() }));
+  route(ROUTES.policy, ({ res, params }) => {
+    const policy = policies.get(params.authority as AuthorityId);
+    if (!policy) throw new HttpProblem(404, `No policy for authority ${params.authority}`);
     res.json(policy);
   });
 
@@ -150,10 +228,11 @@ export function createApp(deps: AppDeps) {
       });
       return { request, schedule };
     } catch (err) {
-      if ((err as Error).name === 'UnknownKindError') {
+      const name = (err as Error).name;
+      if (name === 'UnknownKindError') {
         throw new HttpProblem(400, (err as Error).message, { errors: [{ path: 'kind', message: (err as Error).message }] });
       }
-      if ((err as Error).name === 'RangeError' || (err as Error).name === 'CalendarInputError') {
+      if (name === 'RangeError' || name === 'CalendarInputError') {
         throw new HttpProblem(400, (err as Error).message, { errors: [{ path: '(body)', message: (err as Error).message }] });
       }
       throw err;
@@ -163,16 +242,16 @@ export function createApp(deps: AppDeps) {
   function refuseViolations(schedule: Schedule): void {
     if (!schedule.violations.length) return;
     throw new HttpProblem(409, schedule.violations.map((v) => `${v.rule}: ${v.message}`).join('; '), {
-      type: 'https://case-transfers.invalid/problems/ruleviolation',
+      type: `${PROBLEM_BASE}ruleviolation`,
       errors: schedule.violations.map((v) => ({ path: v.field ?? '(body)', message: v.message, rule: v.rule })),
       rules: schedule.violations.map((v) => v.rule),
       suggestions: schedule.violations.filter((v) => v.suggestion).map((v) => ({ rule: v.rule, date: v.suggestion })),
     });
   }
 
-  v1.post('/transfers/preview', (req: AuthedRequest, res) => {
-    const body = parse(startBodySchema, req.body, 'body');
-    const { schedule } = scheduleFor(body, body.transferId ?? 'preview');
+  route(ROUTES.preview, ({ res, body }) => {
+    const start = body as StartBody;
+    const { schedule } = scheduleFor(start, start.transferId ?? 'preview');
     refuseViolations(schedule);
     res.json({
       window: schedule.window,
@@ -187,197 +266,260 @@ export function createApp(deps: AppDeps) {
 
   // ------------------------------------------------------------------ start
 
-  v1.post('/transfers', async (req: AuthedRequest, res) => {
-    const principal = req.principal!;
-    if (!MANAGER_OR_INTEGRATION(principal)) throw new HttpProblem(403, 'Only integrations and managers start transfers');
-    const body = parse(startBodySchema, req.body, 'body');
-    if (!seesAll(principal) && sidesOf(principal, body).length === 0) {
-      throw new HttpProblem(403, 'Managers start transfers only for their own teams');
-    }
-    const transferId = body.transferId ?? randomUUID();
-    const { request, schedule } = scheduleFor(body, transferId);
-    refuseViolations(schedule);
-    const requestHash = canonicalHash({ ...body, transferId });
-    const input: StartTransferInput = {
-      request,
-      requestHash,
-      startedBy: actorOf(principal, sidesOf(principal, body)),
-      receivedOn: policies.today(),
-    };
-    const workflowId = workflowIdFor(transferId);
-    try {
-      await client.workflow.start('caseTransfer', {
-        workflowId,
-        taskQueue,
-        args: [input],
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: [
-          { key: SA.authority, value: body.authority },
-          { key: SA.kind, value: body.kind },
-          { key: SA.status, value: 'identified' },
-          { key: SA.teams, value: [body.from.team, body.to.team] },
-          { key: SA.fromTeam, value: body.from.team },
-          { key: SA.toTeam, value: body.to.team },
-          { key: SA.escalated, value: false },
-          { key: SA.overdue, value: false },
-        ],
-      });
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      const existing = await client.workflow.getHandle(workflowId).query(getStateQuery);
-      if (existing.requestHash !== requestHash) {
-        throw new HttpProblem(409, `Transfer ${transferId} was already started with a different body`);
+  route(
+    ROUTES.start,
+    async ({ res, principal, body }) => {
+      const start = body as StartBody;
+      if (!seesAll(principal) && sidesOf(principal, start).length === 0) {
+        throw new HttpProblem(403, 'Managers start transfers only to or from their own teams');
       }
-      return res.status(200).json(existing);
-    }
-    const state = await client.workflow.getHandle(workflowId).query(getStateQuery);
-    res.status(201).location(`/v1/transfers/${transferId}`).json(state);
-  });
+      const transferId = start.transferId ?? randomUUID();
+      const { request, schedule } = scheduleFor(start, transferId);
+      refuseViolations(schedule);
+      const requestHash = canonicalHash({ ...start, transferId });
+      const input: StartTransferInput = {
+        request,
+        requestHash,
+        startedBy: actorOf(principal, sidesOf(principal, start)),
+        receivedOn: policies.today(),
+      };
+      const workflowId = workflowIdFor(transferId);
+      const count = (outcome: string) => metrics.workflowStarts.inc({ authority: start.authority, outcome });
+      try {
+        await temporal(() =>
+          client.workflow.start('caseTransfer', {
+            workflowId,
+            taskQueue,
+            args: [input],
+            workflowIdReusePolicy: 'REJECT_DUPLICATE',
+            typedSearchAttributes: [
+              { key: SA.authority, value: start.authority },
+              { key: SA.kind, value: start.kind },
+              { key: SA.status, value: 'identified' },
+              { key: SA.teams, value: [start.from.team, start.to.team] },
+              { key: SA.fromTeam, value: start.from.team },
+              { key: SA.toTeam, value: start.to.team },
+              { key: SA.escalated, value: false },
+              { key: SA.overdue, value: false },
+            ],
+          }),
+        );
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        const existing = await temporal(() => client.workflow.getHandle(workflowId).query(getStateQuery));
+        if (existing.requestHash !== requestHash) {
+          count('conflict');
+          throw new HttpProblem(409, `Transfer ${transferId} was already started with a different body`, { type: `${PROBLEM_BASE}conflict` });
+        }
+        count('existing');
+        return res.status(200).location(`/v1/transfers/${transferId}`).json(existing);
+      }
+      count('started');
+      const state = await temporal(() => client.workflow.getHandle(workflowId).query(getStateQuery));
+      res.status(201).location(`/v1/transfers/${transferId}`).json(state);
+    },
+    (p) => {
+      if (!isIntegration(p) && !isManager(p)) throw new HttpProblem(403, 'Only integrations and managers start transfers');
+    },
+  );
 
   // ------------------------------------------------------------------ read
 
-  async function loadState(id: string): Promise<TransferState> {
-    const transferId = parse(transferIdParam, id, 'path');
-    return client.workflow.getHandle(workflowIdFor(transferId)).query(getStateQuery);
-  }
+  const loadState = (transferId: string): Promise<TransferState> =>
+    temporal(() => client.workflow.getHandle(workflowIdFor(transferId)).query(getStateQuery));
 
-  v1.get('/transfers/:id', async (req: AuthedRequest, res) => {
-    const state = await loadState(req.params.id as string);
-    const p = req.principal!;
-    if (!seesAll(p) && sidesOf(p, state).length === 0) {
+  route(ROUTES.get, async ({ res, principal, params }) => {
+    const state = await loadState(params.id);
+    if (!seesAll(principal) && sidesOf(principal, state).length === 0) {
       throw new HttpProblem(403, 'Only the transfer\'s teams, operators and integrations may see it');
     }
     res.json(state);
   });
 
-  v1.get('/transfers', async (req: AuthedRequest, res) => {
-    const p = req.principal!;
-    const query = parse(listQuerySchema, req.query, 'query');
-    if (!seesAll(p) && highestRank(actorOf(p, [])) < 0) {
-      throw new HttpProblem(403, 'Listing is for operators, integrations and managers');
-    }
-    const teams = seesAll(p) ? undefined : p.teams;
-    res.json(await listTransfers(client, query, teams));
-  });
+  route(
+    ROUTES.list,
+    async ({ res, principal, query }) => {
+      const teams = seesAll(principal) ? undefined : principal.teams;
+      res.json(await temporal(() => listTransfers(client, query as Parameters<typeof listTransfers>[1], teams)));
+    },
+    (p) => {
+      if (!seesAll(p) && !isManager(p)) throw new HttpProblem(403, 'Listing is for operators, integrations and managers');
+    },
+  );
 
   // ------------------------------------------------------------------ events
 
   function eventRoute(
-    path: string,
-    name: EventName,
-    build: (req: AuthedRequest) => Record<string, unknown>,
-    method: 'post' | 'delete' = 'post',
+    spec: RouteSpec,
+    build: (body: Record<string, unknown>, params: Record<string, string>, key: string | undefined, p: Principal) => Record<string, unknown>,
+    /** A check that needs the payload and the transfer, e.g. which side sends which remediation. */
+    authorise?: (payload: Record<string, unknown>, actor: Actor) => void,
   ) {
-    v1[method](path, async (req: AuthedRequest, res) => {
-      const payload = build(req);
-      const state = await loadState(req.params.id as string);
-      const p = req.principal!;
-      const actor = actorOf(p, sidesOf(p, state));
-      if (!seesAll(p) && actor.sides.length === 0) {
-        throw new HttpProblem(403, 'Only people on the transfer\'s teams may act on it');
-      }
-      if (!isPermitted(EVENT_PERMISSIONS[name], actor, state.people.allocatedSocialWorker.id)) {
-        throw new HttpProblem(403, `Your role may not record ${name} on this transfer`);
-      }
-      const key = req.header('idempotency-key');
-      if (key !== undefined && !/^[\x21-\x7e]{1,200}$/.test(key)) {
-        throw new HttpProblem(400, 'Idempotency-Key must be 1-200 visible ASCII characters', {
-          errors: [{ path: 'header.Idempotency-Key', message: 'must be 1-200 visible ASCII characters' }],
-        });
-      }
-      const updateId = key
-        ? createHash('sha256').update(`${method}:${req.route.path}:${req.params.id}:${p.sub}:${key}`).digest('hex')
-        : randomUUID();
-      const handle = client.workflow.getHandle(workflowIdFor(state.transferId));
-      const next = await handle.executeUpdate(eventUpdates[name] as never, {
-        args: [{ eventId: updateId, actor, payload }],
-        updateId,
-      });
-      res.json(next);
-    });
+    const name = spec.event as EventName;
+    route(
+      spec,
+      async ({ req, res, principal, params, body }) => {
+        const key = parse(idempotencyKeySchema, req.header('idempotency-key'), 'header');
+        const payload = build(body as Record<string, unknown>, params, key, principal);
+        let outcome = 'error';
+        try {
+          const state = await loadState(params.id);
+          const actor = actorOf(principal, sidesOf(principal, state));
+          if (!seesAll(principal) && actor.sides.length === 0) {
+            throw new HttpProblem(403, 'Only people on the transfer\'s teams may act on it');
+          }
+          if (!isPermitted(EVENT_PERMISSIONS[name], actor, state.people.allocatedSocialWorker.id)) {
+            throw new HttpProblem(403, `Your role may not record ${name} on this transfer`);
+          }
+          authorise?.(payload, actor);
+          // The key becomes the update id, so Temporal itself answers a retry with the first
+          // outcome; the event id adds the body's hash so a reused key with another body shows.
+          const updateId = key
+            ? createHash('sha256').update(`${spec.method}:${spec.path}:${params.id}:${principal.sub}:${key}`).digest('hex')
+            : randomUUID();
+          const eventId = `${updateId}.${canonicalHash(payload).slice(0, 16)}`;
+          let next: TransferState;
+          try {
+            next = await temporal(() =>
+              client.workflow.getHandle(workflowIdFor(state.transferId)).executeUpdate(eventUpdates[name] as never, {
+                args: [{ eventId, actor, payload }],
+                updateId,
+              }),
+            );
+          } catch (err) {
+            // The workflow has finished (cancelled, rejected, closed): it answers no updates.
+            if (!(err instanceof WorkflowNotFoundError)) throw err;
+            const final = await loadState(params.id).catch(() => state);
+            if (!final.history.some((h) => h.eventId === eventId)) {
+              throw new HttpProblem(409, `The transfer is ${final.status} and accepts no more events`, { type: `${PROBLEM_BASE}invalidstate` });
+            }
+            next = final;
+          }
+          const earlier = key ? next.history.find((h) => h.eventId?.startsWith(`${updateId}.`)) : undefined;
+          if (earlier && earlier.eventId !== eventId) {
+            throw new HttpProblem(409, 'This Idempotency-Key was already used with a different body', { type: `${PROBLEM_BASE}idempotency-key-reused` });
+          }
+          outcome = 'accepted';
+          res.json(next);
+        } catch (err) {
+          if (outcome !== 'accepted') outcome = String(toHttpProblem(err)?.status ?? 500);
+          throw err;
+        } finally {
+          metrics.workflowEvents.inc({ event: name, outcome });
+        }
+      },
+      (p) => {
+        if (!mayEverSend(EVENT_PERMISSIONS[name], p)) throw new HttpProblem(403, `Your role may not record ${name}`);
+      },
+    );
   }
 
-  const body = <T extends z.ZodType>(schema: T) => (req: AuthedRequest) => parse(schema, req.body ?? {}, 'body') as Record<string, unknown>;
-  const idFromKey = (req: AuthedRequest, prefix: string) => {
-    const key = req.header('idempotency-key');
-    return `${prefix}-${(key ? createHash('sha256').update(`${req.principal!.sub}:${key}`).digest('hex') : randomUUID().replace(/-/g, '')).slice(0, 12)}`;
-  };
+  const same = (body: Record<string, unknown>) => body;
+  const exceptionIdFor = (key: string | undefined, p: Principal) =>
+    `exc-${(key ? createHash('sha256').update(`${p.sub}:${key}`).digest('hex') : randomUUID().replace(/-/g, '')).slice(0, 12)}`;
 
-  eventRoute('/transfers/:id/notification', 'notification', body(eventBodySchemas.notification));
-  eventRoute('/transfers/:id/acknowledgement', 'acknowledgement', body(eventBodySchemas.acknowledgement));
-  eventRoute('/transfers/:id/allocation', 'allocation', body(eventBodySchemas.allocation));
-  eventRoute('/transfers/:id/checklist/:itemId', 'checklistItem', (req) => ({
-    ...body(eventBodySchemas.checklistItem)(req),
-    itemId: parse(transferIdParam.or(startBodySchema.shape.kind), req.params.itemId, 'path'),
-  }));
-  eventRoute(
-    '/transfers/:id/checklist/:itemId',
-    'checklistItem',
-    (req) => ({
-      ...body(eventBodySchemas.checklistReopen)(req),
-      state: 'open',
-      itemId: parse(transferIdParam.or(startBodySchema.shape.kind), req.params.itemId, 'path'),
-    }),
-    'delete',
-  );
-  eventRoute('/transfers/:id/meeting', 'meeting', body(eventBodySchemas.meeting));
-  eventRoute('/transfers/:id/exceptions', 'exceptionRequest', (req) => ({
-    ...body(eventBodySchemas.exceptionRequest)(req),
-    exceptionId: idFromKey(req, 'exc'),
-  }));
-  eventRoute('/transfers/:id/exceptions/:exceptionId/approval', 'exceptionDecision', (req) => ({
-    ...body(eventBodySchemas.exceptionDecision)(req),
-    exceptionId: parse(transferIdParam, req.params.exceptionId, 'path'),
-  }));
-  eventRoute('/transfers/:id/escalations/:escalationId/response', 'escalationResponse', (req) => ({
-    ...body(eventBodySchemas.escalationResponse)(req),
-    escalationId: parse(transferIdParam, req.params.escalationId, 'path'),
-  }));
-  eventRoute('/transfers/:id/decision', 'decision', body(eventBodySchemas.decision));
-  eventRoute('/transfers/:id/trigger', 'trigger', body(eventBodySchemas.trigger));
-  eventRoute('/transfers/:id/remediation', 'remediation', body(eventBodySchemas.remediation));
-  eventRoute('/transfers/:id/cancellation', 'cancellation', body(eventBodySchemas.cancellation));
-  eventRoute('/transfers/:id/rejection', 'rejection', body(eventBodySchemas.rejection));
-
-  app.use('/v1', v1);
+  eventRoute(ROUTES.notification, same);
+  eventRoute(ROUTES.acknowledgement, same);
+  eventRoute(ROUTES.allocation, same);
+  eventRoute(ROUTES.checklistItem, (body, params) => ({ ...body, itemId: params.itemId }));
+  eventRoute(ROUTES.checklistReopen, (body, params) => ({ ...body, state: 'open', itemId: params.itemId }));
+  eventRoute(ROUTES.meeting, same);
+  eventRoute(ROUTES.exceptionRequest, (body, _params, key, p) => ({ ...body, exceptionId: exceptionIdFor(key, p) }));
+  eventRoute(ROUTES.exceptionDecision, (body, params) => ({ ...body, exceptionId: params.exceptionId }));
+  eventRoute(ROUTES.escalationResponse, (body, params) => ({ ...body, escalationId: params.escalationId }));
+  eventRoute(ROUTES.decision, same);
+  eventRoute(ROUTES.trigger, same);
+  eventRoute(ROUTES.remediation, same, (payload, actor) => {
+    const side: Side = payload.items ? 'receiving' : 'transferring';
+    if (!actor.sides.includes(side)) {
+      throw new HttpProblem(403, payload.items ? 'The receiving side lists record defects' : 'The transferring side marks defects fixed');
+    }
+  });
+  eventRoute(ROUTES.cancellation, same);
+  eventRoute(ROUTES.rejection, same);
 
   // ------------------------------------------------------------------ errors
 
-  app.use((_req, _res, next) => next(new HttpProblem(404, 'No such resource')));
-  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const e = err as { type?: string; status?: number; message?: string };
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    const allowed = routesFor(req.path).map((r) => r.method.toUpperCase());
+    if (allowed.length) {
+      const allow = [...new Set(allowed.includes('GET') ? [...allowed, 'HEAD'] : allowed)].join(', ');
+      return next(new HttpProblem(405, `${req.method} is not supported here; use ${allow}`, {}, { Allow: allow }));
+    }
+    next(new HttpProblem(404, 'No such resource'));
+  });
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const e = err as { type?: string; status?: number; statusCode?: number; expose?: boolean; message?: string };
     if (e?.type === 'entity.parse.failed') {
       return sendProblem(res, new HttpProblem(400, 'The body is not valid JSON', { errors: [{ path: '(body)', message: 'malformed JSON' }] }).toProblem());
     }
-    if (e?.type === 'entity.too.large') return sendProblem(res, new HttpProblem(413, 'The body is too large').toProblem());
-    if (e?.type && typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
-      return sendProblem(res, new HttpProblem(e.status, e.message ?? 'Bad request').toProblem());
-    }
+    if (e?.type === 'entity.too.large') return sendProblem(res, new HttpProblem(413, 'The body is larger than 256 kB').toProblem());
     const problem = toHttpProblem(err);
     if (problem) {
-      if (problem.status === 503) res.setHeader('Retry-After', '5');
-      return sendProblem(res, problem.toProblem());
+      const headers = problem.status === 503 ? { 'Retry-After': RETRY_AFTER_SECONDS, ...problem.headers } : problem.headers;
+      return sendProblem(res, problem.toProblem(), headers);
     }
-    console.error(JSON.stringify({ level: 'error', msg: 'unhandled error', error: (err as Error)?.name, message: (err as Error)?.message }));
+    // Errors from the body parser and the router (bad charset, bad encoding, malformed URL escape).
+    const status = e?.status ?? e?.statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return sendProblem(res, new HttpProblem(status, e.expose && e.message ? e.message : 'The request is malformed').toProblem());
+    }
+    (req.log ?? logger).error({ err: { type: (err as Error)?.name, message: (err as Error)?.message, stack: (err as Error)?.stack } }, 'unhandled error');
     sendProblem(res, new HttpProblem(500, 'Something went wrong; the request was not applied').toProblem());
   });
 
   return app;
 }
 
+const DOCS_SCRIPT = `
+fetch('/openapi.json').then((r) => r.json()).then((doc) => {
+  const root = document.getElementById('ops');
+  root.textContent = '';
+  const el = (tag, text, cls) => { const e = document.createElement(tag); if (text) e.textContent = text; if (cls) e.className = cls; return e; };
+  for (const [path, ops] of Object.entries(doc.paths)) {
+    for (const [verb, op] of Object.entries(ops)) {
+      const d = el('details');
+      const s = el('summary');
+      s.appendChild(el('code', verb.toUpperCase() + ' ' + path, 'verb'));
+      s.appendChild(document.createTextNode(' ' + (op.summary || '')));
+      d.appendChild(s);
+      d.appendChild(el('p', op.description || ''));
+      if (op.parameters && op.parameters.length) {
+        d.appendChild(el('h4', 'Parameters'));
+        const ul = el('ul');
+        for (const p of op.parameters) ul.appendChild(el('li', p.in + ' ' + p.name + (p.required ? ' (required)' : '') + ': ' + JSON.stringify(p.schema)));
+        d.appendChild(ul);
+      }
+      if (op.requestBody) {
+        d.appendChild(el('h4', 'Body'));
+        d.appendChild(el('pre', JSON.stringify(op.requestBody.content['application/json'].schema, null, 2)));
+      }
+      d.appendChild(el('h4', 'Responses'));
+      const ul = el('ul');
+      for (const [status, r] of Object.entries(op.responses)) ul.appendChild(el('li', status + ' ' + r.description));
+      d.appendChild(ul);
+      root.appendChild(d);
+    }
+  }
+});`;
+
 const DOCS_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Case transfers API</title>
 <style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}
-code,pre{background:#f4f4f4;padding:.1rem .3rem}details{margin:.4rem 0}</style></head>
-<body><h1>Case transfers API</h1><p>The OpenAPI document is at <a href="/openapi.json">/openapi.json</a>.</p>
+code,pre{background:#f4f4f4;padding:.1rem .3rem}pre{overflow:auto;max-height:30rem}details{margin:.4rem 0}.verb{font-weight:bold}</style></head>
+<body><h1>Case transfers API</h1><p>The OpenAPI 3.1 document is at <a href="/openapi.json">/openapi.json</a>.
+Every <code>/v1</code> request needs <code>Authorization: Bearer &lt;JWT&gt;</code>; errors are <code>application/problem+json</code>.</p>
 <div id="ops">Loading…</div>
-<script>
-fetch('/openapi.json').then(r=>r.json()).then(doc=>{
-  const root=document.getElementById('ops'); root.textContent='';
-  for (const [path, ops] of Object.entries(doc.paths)) for (const [verb, op] of Object.entries(ops)) {
-    const d=document.createElement('details'); const s=document.createElement('summary');
-    s.innerHTML='<code>'+verb.toUpperCase()+' '+path+'</code> '+(op.summary||''); d.appendChild(s);
-    const pre=document.createElement('pre'); pre.textContent=JSON.stringify(op,null,2); d.appendChild(pre); root.appendChild(d);
-  }
-});
-</script></body></html>`;
+<script>${DOCS_SCRIPT}</script></body></html>`;
+
+// helmet's default CSP forbids inline scripts; this page's one script is allowed by its hash.
+const DOCS_CSP = [
+  "default-src 'self'",
+  `script-src 'sha256-${createHash('sha256').update(DOCS_SCRIPT).digest('base64')}'`,
+  "style-src 'self' 'unsafe-inline'",
+  "connect-src 'self'",
+  "img-src 'self' data:",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "frame-ancestors 'none'",
+].join('; ');

@@ -28,11 +28,16 @@ const claimsSchema = z.object({
 
 export type TokenVerifier = (token: string) => Promise<Principal>;
 
+export function invalidToken(detail: string, error: 'invalid_token' | 'invalid_request' = 'invalid_token'): HttpProblem {
+  const challenge = detail.startsWith('A bearer') ? 'Bearer realm="case-transfers"' : `Bearer realm="case-transfers", error="${error}"`;
+  return new HttpProblem(401, detail, {}, { 'WWW-Authenticate': challenge });
+}
+
 export function createVerifier(settings: AuthSettings): TokenVerifier {
   let key: Uint8Array | JWTVerifyGetKey;
   let algorithms: string[];
   if (settings.jwksUrl) {
-    key = createRemoteJWKSet(new URL(settings.jwksUrl));
+    key = createRemoteJWKSet(new URL(settings.jwksUrl), { timeoutDuration: 3000 });
     algorithms = ['RS256', 'ES256'];
   } else if (settings.secret) {
     key = new TextEncoder().encode(settings.secret);
@@ -50,10 +55,14 @@ export function createVerifier(settings: AuthSettings): TokenVerifier {
       }));
     } catch (err) {
       const code = (err as { code?: string }).code ?? 'invalid';
-      throw new HttpProblem(401, code === 'ERR_JWT_EXPIRED' ? 'The token has expired' : 'The token is not valid');
+      // The identity provider's key set cannot be had: the token may be fine, so not a 401.
+      if (settings.jwksUrl && (code === 'ERR_JWKS_TIMEOUT' || code === 'ERR_JWKS_INVALID' || !code.startsWith('ERR_J'))) {
+        throw new HttpProblem(503, 'The identity provider\'s keys cannot be fetched; try again shortly', {}, { 'Retry-After': '5' });
+      }
+      throw invalidToken(code === 'ERR_JWT_EXPIRED' ? 'The token has expired' : 'The token is not valid');
     }
     const claims = claimsSchema.safeParse(payload);
-    if (!claims.success) throw new HttpProblem(401, 'The token lacks the sub, roles or teams claims');
+    if (!claims.success) throw invalidToken('The token lacks the sub, roles or teams claims');
     const roles = claims.data.roles.filter((r): r is Role => (ROLES as readonly string[]).includes(r));
     return { sub: claims.data.sub, name: claims.data.name, roles, teams: claims.data.teams };
   };

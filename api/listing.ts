@@ -1,5 +1,6 @@
 // GET /v1/transfers: a visibility query over the workflows' search attributes (no personal data),
 // one page at a time, with Temporal's own page token passed through.
+import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { z } from 'zod';
@@ -36,18 +37,47 @@ function attr(sa: temporal.api.common.v1.ISearchAttributes | null | undefined, n
   }
 }
 
-export async function listTransfers(client: Client, q: ListQuery, restrictToTeams?: string[]) {
-  let nextPageToken: Uint8Array | undefined;
-  if (q.nextPageToken) {
-    nextPageToken = Buffer.from(q.nextPageToken, 'base64url');
-    if (nextPageToken.length === 0) throw new HttpProblem(400, 'nextPageToken is not valid', { errors: [{ path: 'query.nextPageToken', message: 'not a page token' }] });
-  }
-  const resp = await client.workflowService.listWorkflowExecutions({
-    namespace: client.options.namespace,
-    pageSize: q.pageSize,
-    nextPageToken,
-    query: visibilityQuery(q, restrictToTeams),
+const badToken = () =>
+  new HttpProblem(400, 'nextPageToken is not valid', {
+    type: 'https://case-transfers.invalid/problems/validation',
+    errors: [{ path: 'query.nextPageToken', message: 'not a page token of this listing (same filters)' }],
   });
+
+// Temporal's own token wrapped with a digest of the query it continues: garbage or a token from
+// other filters is refused here, without a round trip that Temporal would answer with an error.
+const digestOf = (query: string) => createHash('sha256').update(query).digest('base64url').slice(0, 16);
+
+function wrapToken(token: Uint8Array, query: string): string {
+  return Buffer.from(JSON.stringify({ q: digestOf(query), t: Buffer.from(token).toString('base64') })).toString('base64url');
+}
+
+function unwrapToken(wrapped: string, query: string): Uint8Array {
+  try {
+    const parsed = JSON.parse(Buffer.from(wrapped, 'base64url').toString('utf8')) as { q?: unknown; t?: unknown };
+    if (parsed.q !== digestOf(query) || typeof parsed.t !== 'string' || !parsed.t) throw badToken();
+    return Buffer.from(parsed.t, 'base64');
+  } catch {
+    throw badToken();
+  }
+}
+
+export async function listTransfers(client: Client, q: ListQuery, restrictToTeams?: string[]) {
+  const query = visibilityQuery(q, restrictToTeams);
+  const nextPageToken = q.nextPageToken ? unwrapToken(q.nextPageToken, query) : undefined;
+  let resp: temporal.api.workflowservice.v1.IListWorkflowExecutionsResponse;
+  try {
+    resp = await client.workflowService.listWorkflowExecutions({
+      namespace: client.options.namespace,
+      pageSize: q.pageSize,
+      nextPageToken,
+      query,
+    });
+  } catch (err) {
+    // INVALID_ARGUMENT or UNKNOWN with a token: the filters are validated, so Temporal refused the token.
+    const code = (err as { code?: number }).code;
+    if (nextPageToken && (code === 3 || code === 2)) throw badToken();
+    throw err;
+  }
   const items = (resp.executions ?? []).map((e) => {
     const sa = e.searchAttributes;
     const windowEndsOn = attr(sa, 'CtWindowEndsOn') as string | undefined;
@@ -65,6 +95,6 @@ export async function listTransfers(client: Client, q: ListQuery, restrictToTeam
       running: e.status === temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING,
     };
   });
-  const token = resp.nextPageToken && resp.nextPageToken.length ? Buffer.from(resp.nextPageToken).toString('base64url') : undefined;
+  const token = resp.nextPageToken && resp.nextPageToken.length ? wrapToken(resp.nextPageToken, query) : undefined;
   return { items, nextPageToken: token };
 }

@@ -1,12 +1,15 @@
 // The API process: one Temporal client, one HTTP server, graceful shutdown on SIGTERM/SIGINT.
-import { Client, Connection } from '@temporalio/client';
-import type { Server } from 'node:http';
+import { Client } from '@temporalio/client';
+import type { Server, ServerResponse } from 'node:http';
+import type { Express } from 'express';
 import { loadConfig, type Config } from '../config';
 import { POLICIES } from '../activities/policy/authorities';
 import { loadCalendar } from '../activities/policy/calendar/calendar';
-import { createApp } from './app';
+import { createApp, type AppDeps } from './app';
 import { createVerifier } from './auth';
+import { createLogger, createMetrics } from './observability';
 import { createPolicyService } from './policy-service';
+import { lazyConnection } from './temporal-connection';
 
 export interface RunningApi {
   server: Server;
@@ -14,9 +17,47 @@ export interface RunningApi {
   close: () => Promise<void>;
 }
 
-export async function startApi(config: Config = loadConfig()): Promise<RunningApi> {
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS ?? 'localhost:7233' });
+export interface Served {
+  server: Server;
+  port: number;
+  /** Stops accepting, lets in-flight requests finish (up to graceMs), then drops what is left. */
+  close: () => Promise<void>;
+}
+
+export async function serve(app: Express, opts: { port: number; host: string; graceMs?: number; onClosing?: () => void }): Promise<Served> {
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(opts.port, opts.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : opts.port;
+  let closing: Promise<void> | undefined;
+  // A keep-alive socket whose last request finishes after close() would otherwise idle on for
+  // the keep-alive timeout before the server lets go.
+  server.on('request', (_req, res: ServerResponse) => {
+    res.on('finish', () => {
+      if (closing) setImmediate(() => server.closeIdleConnections());
+    });
+  });
+  const close = () =>
+    (closing ??= new Promise<void>((resolve) => {
+      opts.onClosing?.();
+      const timer = setTimeout(() => server.closeAllConnections(), opts.graceMs ?? 25_000);
+      timer.unref();
+      server.close(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      // Keep-alive sockets with no request in flight would hold close() open.
+      server.closeIdleConnections();
+    }));
+  return { server, port, close };
+}
+
+export async function startApi(config: Config = loadConfig(), overrides: Partial<AppDeps> = {}): Promise<RunningApi> {
+  const connection = lazyConnection(config.TEMPORAL_ADDRESS ?? 'localhost:7233');
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const logger = createLogger(config.LOG_LEVEL);
+  let shuttingDown = false;
   const app = createApp({
     client,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
@@ -31,19 +72,22 @@ export async function startApi(config: Config = loadConfig()): Promise<RunningAp
       // A second argument would be taken as a callback by protobufjs; bound the call with a deadline.
       await connection.withDeadline(Date.now() + 2000, () => connection.healthService.check({}));
     },
+    logger,
+    metrics: createMetrics({ defaultMetrics: true }),
+    isShuttingDown: () => shuttingDown,
+    ...overrides,
   });
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(config.PORT, config.HOST, () => resolve(s));
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  if (config.TRUST_PROXY) app.set('trust proxy', true);
+  const served = await serve(app, { port: config.PORT, host: config.HOST, onClosing: () => (shuttingDown = true) });
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await served.close();
       await connection.close();
+      logger.info('api stopped');
+      logger.flush();
     })());
-  return { server, url: `http://${config.HOST}:${port}`, close };
+  return { server: served.server, url: `http://${config.HOST}:${served.port}`, close };
 }
 
 if (require.main === module) {

@@ -23,7 +23,9 @@ const TITLES: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not found',
   405: 'Method not allowed',
+  406: 'Not acceptable',
   409: 'Conflict',
+  411: 'Length required',
   413: 'Payload too large',
   415: 'Unsupported media type',
   429: 'Too many requests',
@@ -31,11 +33,15 @@ const TITLES: Record<number, string> = {
   503: 'Service unavailable',
 };
 
+export const PROBLEM_BASE = 'https://case-transfers.invalid/problems/';
+
 export class HttpProblem extends Error {
   constructor(
     readonly status: number,
     detail: string,
     readonly extra: Partial<Problem> = {},
+    /** Response headers that belong to this problem (Retry-After, Allow, WWW-Authenticate). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(detail);
     this.name = 'HttpProblem';
@@ -43,7 +49,7 @@ export class HttpProblem extends Error {
 
   toProblem(): Problem {
     return {
-      type: this.extra.type ?? `https://case-transfers.invalid/problems/${this.status}`,
+      type: this.extra.type ?? `${PROBLEM_BASE}${this.status}`,
       title: TITLES[this.status] ?? 'Error',
       status: this.status,
       detail: this.message,
@@ -59,14 +65,38 @@ export function zodPath(path: readonly PropertyKey[], prefix = ''): string {
   return prefix ? (joined ? `${prefix}.${joined}` : prefix) : joined || '(root)';
 }
 
+type Issue = ZodError['issues'][number];
+
+/**
+ * One entry per offending field. An unknown key is named by its own path; a union of object shapes
+ * reports the closest alternative's fields instead of a bare "Invalid input".
+ */
+function flatten(issues: readonly Issue[], base: readonly PropertyKey[] = []): { path: PropertyKey[]; message: string }[] {
+  const out: { path: PropertyKey[]; message: string }[] = [];
+  for (const issue of issues) {
+    const path = [...base, ...issue.path];
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) out.push({ path: [...path, key], message: 'unknown field' });
+    } else if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+      const best = [...issue.errors].sort((a, b) => a.length - b.length)[0];
+      if (best.some((i) => i.path.length > 0 || i.code === 'unrecognized_keys')) out.push(...flatten(best, path));
+      else out.push({ path, message: issue.message });
+    } else {
+      out.push({ path, message: issue.message });
+    }
+  }
+  return out;
+}
+
 export function fromZod(error: ZodError, where: 'body' | 'query' | 'path' | 'header'): HttpProblem {
-  const errors = error.issues.map((i) => ({ path: zodPath(i.path, where === 'body' ? '' : where), message: i.message }));
+  const errors = flatten(error.issues).map((i) => ({ path: zodPath(i.path, where === 'body' ? '' : where), message: i.message }));
   return new HttpProblem(400, `The ${where} does not match the schema: ${errors.length} invalid field(s)`, {
-    type: 'https://case-transfers.invalid/problems/validation',
+    type: `${PROBLEM_BASE}validation`,
     errors,
   });
 }
 
-export function sendProblem(res: Response, problem: Problem): void {
+export function sendProblem(res: Response, problem: Problem, headers: Record<string, string> = {}): void {
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
 }

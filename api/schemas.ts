@@ -5,7 +5,7 @@ import { AUTHORITIES, ROLES } from '../workflows/definitions';
 
 const isoDate = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date YYYY-MM-DD', abort: true })
   .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'is not a real calendar date');
 const isoDateOrInstant = z.union([isoDate, z.iso.datetime({ offset: true })], {
   error: 'must be a date YYYY-MM-DD or an ISO 8601 instant with offset',
@@ -44,6 +44,7 @@ export const childSchema = z.strictObject({
       enteredCareOn: isoDate.optional(),
       involvementStartedOn: isoDate.optional(),
       lastGcseExamOn: isoDate.optional(),
+      lastClosedOn: isoDate.optional(),
       sitsGcsesThisYear: z.boolean().optional(),
       qualifyingChild: z.boolean().optional(),
       posesRiskClient: z.boolean().optional(),
@@ -136,3 +137,155 @@ export const listQuerySchema = z.strictObject({
 
 export const transferIdParam = id;
 export const roleSchema = z.enum(ROLES);
+
+// ------------------------------------------------------------------ path and query
+
+export const pathSchemas = {
+  none: z.strictObject({}),
+  transfer: z.strictObject({ id }),
+  checklistItem: z.strictObject({ id, itemId: id }),
+  exception: z.strictObject({ id, exceptionId: id }),
+  escalation: z.strictObject({ id, escalationId: id }),
+  // Unknown authorities are a 404, not a schema error: the set of policies is data.
+  policy: z.strictObject({ authority: z.string().regex(/^[a-z0-9-]{1,64}$/, 'must be an authority id (kebab-case)') }),
+};
+
+/** Routes without query parameters reject any, as bodies reject unknown fields. */
+export const noQuery = z.strictObject({});
+
+export const idempotencyKeySchema = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,200}$/, 'must be 1-200 visible ASCII characters')
+  .optional();
+
+// ------------------------------------------------------------------ responses (documentation)
+// Loose objects: the contract lets responses gain fields without a new version.
+
+const person = z.looseObject({ id: z.string(), role: z.string(), email: z.string().optional(), name: z.string().optional() });
+const team = z.looseObject({ service: z.string(), team: z.string() });
+const statusSchema = listQuerySchema.shape.status.unwrap();
+
+export const transferStateSchema = z.looseObject({
+  transferId: z.string(),
+  authority: z.enum(AUTHORITIES),
+  kind: z.string(),
+  children: z.array(z.looseObject({ ref: z.string(), dateOfBirth: z.string(), legalStatus: z.string(), lookedAfter: z.boolean() })),
+  from: team,
+  to: team,
+  people: z.looseObject({
+    allocatedSocialWorker: person,
+    lineManager: person,
+    transferringManager: person,
+    receivingManager: person,
+    receivingSocialWorker: person.optional(),
+    chain: z.looseObject({ transferring: z.array(person), receiving: z.array(person) }),
+  }),
+  trigger: z.looseObject({ event: z.string(), date: z.string(), occurredOn: z.string().optional(), outcome: z.string().optional() }),
+  decidedOn: z.string(),
+  notifiedOn: z.string().optional(),
+  status: statusSchema,
+  phaseSince: z.string(),
+  window: z.looseObject({ opensOn: z.string(), endsOn: z.string(), originalEndsOn: z.string(), onHold: z.boolean() }).optional(),
+  deadlines: z.array(
+    z.looseObject({
+      id: z.string(),
+      what: z.string(),
+      due: z.string(),
+      dueOn: z.string(),
+      rule: z.string(),
+      source: z.string(),
+      state: z.enum(['pending', 'met', 'missed', 'waived']),
+    }),
+  ),
+  checklist: z.array(
+    z.looseObject({
+      itemId: z.string(),
+      title: z.string(),
+      appliesBecause: z.string(),
+      state: z.enum(['open', 'done', 'na', 'historic-gap', 'deferred', 'waived']),
+      doneBy: z.string().optional(),
+      doneAt: z.string().optional(),
+    }),
+  ),
+  meeting: z.looseObject({ scheduledOn: z.string().optional(), heldOn: z.string().optional(), attendees: z.array(z.string()).optional() }),
+  exceptions: z.array(
+    z.looseObject({
+      exceptionId: z.string(),
+      kind: z.string(),
+      reason: z.string(),
+      requestedBy: z.string(),
+      state: z.enum(['pending', 'approved', 'rejected']),
+      approvals: z.array(
+        z.looseObject({ by: z.string(), side: z.enum(['transferring', 'receiving']), rank: z.string(), decision: z.enum(['approve', 'reject']), at: z.string() }),
+      ),
+    }),
+  ),
+  escalations: z.array(
+    z.looseObject({
+      escalationId: z.string(),
+      reason: z.string(),
+      level: z.number(),
+      to: person,
+      raisedAt: z.string(),
+      respondBy: z.string(),
+      state: z.enum(['open', 'answered', 'superseded']),
+    }),
+  ),
+  completion: z
+    .looseObject({
+      at: z.string(),
+      effectiveOn: z.string(),
+      how: z.enum(['meeting', 'trigger-event', 'agreed-date', 'window-end', 'manual']),
+      receiver: z.enum(['worker', 'team-queue']),
+      outstandingItems: z.array(z.string()),
+      remediationDue: z.string().optional(),
+    })
+    .optional(),
+  history: z.array(z.looseObject({ at: z.string(), event: z.string(), by: z.string(), detail: z.string() })),
+});
+
+export const transferListSchema = z.looseObject({
+  items: z.array(
+    z.looseObject({
+      transferId: z.string(),
+      authority: z.string().optional(),
+      kind: z.string().optional(),
+      status: z.string().optional(),
+      from: z.looseObject({ team: z.string().optional() }),
+      to: z.looseObject({ team: z.string().optional() }),
+      escalated: z.boolean(),
+      overdue: z.boolean(),
+      windowEndsOn: z.string().optional(),
+      startedAt: z.string().optional(),
+      running: z.boolean(),
+    }),
+  ),
+  nextPageToken: z.string().optional().describe('pass back as ?nextPageToken= for the next page; absent on the last page'),
+});
+
+export const previewSchema = z.looseObject({
+  window: z.looseObject({ opensOn: z.string(), endsOn: z.string(), originalEndsOn: z.string() }).optional(),
+  completion: z.looseObject({ at: z.string(), effectiveOn: z.string(), how: z.string() }).optional(),
+  deadlines: transferStateSchema.shape.deadlines,
+  checklist: transferStateSchema.shape.checklist,
+  warnings: z.array(z.looseObject({ rule: z.string(), message: z.string() })),
+  policyVersion: z.string(),
+  calendarVersion: z.string(),
+});
+
+export const policyListSchema = z.looseObject({
+  policies: z.array(
+    z.looseObject({
+      authority: z.string(),
+      name: z.string(),
+      policyVersion: z.string(),
+      kinds: z.array(z.looseObject({ id: z.string(), title: z.string(), source: z.string() })),
+    }),
+  ),
+});
+
+export const policySchema = z.looseObject({ authority: z.string(), name: z.string(), policyVersion: z.string() }).describe(
+  "One authority's protocol as data: timescales, transfer kinds, checklists, escalation ladder, job titles mapped to ranks, each with its source section",
+);
+
+export const healthSchema = z.looseObject({ status: z.string() });

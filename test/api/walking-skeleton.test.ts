@@ -3,13 +3,10 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import request from 'supertest';
-import { createApp } from '../../api/app';
-import { createVerifier } from '../../api/auth';
-import { createPolicyService } from '../../api/policy-service';
-import { POLICIES } from '../../activities/policy/authorities';
-import { loadCalendar } from '../../activities/policy/calendar/calendar';
-import { islingtonCinToCla, londonToday, plusDays, TEAMS, TEST_SECRET, tokenFor } from '../support/fixtures';
+import type { createApp } from '../../api/app';
+import { islingtonCinToCla, londonToday, plusDays, TEAMS, tokenFor } from '../support/fixtures';
 import { createLocalEnv, createTestWorker } from '../support/temporal';
+import { testApp } from './helpers';
 
 let env: TestWorkflowEnvironment;
 let worker: Worker;
@@ -20,11 +17,7 @@ beforeAll(async () => {
   env = await createLocalEnv();
   worker = await createTestWorker(env);
   running = worker.run();
-  app = createApp({
-    client: env.client,
-    verifyToken: createVerifier({ secret: TEST_SECRET, issuer: 'case-transfers', audience: 'case-transfers-api' }),
-    policies: createPolicyService(loadCalendar(), POLICIES),
-  });
+  app = testApp(env.client);
 }, 120_000);
 
 afterAll(async () => {
