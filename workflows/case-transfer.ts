@@ -438,6 +438,9 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
         if (state.exceptions.some((e) => e.exceptionId === p.exceptionId)) invalid('duplicate exceptionId');
         break;
       case 'exceptionDecision': {
+        // Rank first, so that someone who may not approve learns nothing about the exception.
+        const minRank = digest?.exceptionApproval.minRank;
+        if (minRank && highestRank(env.actor) < rankIndex(minRank)) forbidden(`approving needs the rank ${minRank} or above`);
         const ex = state.exceptions.find((e) => e.exceptionId === p.exceptionId);
         if (!ex) notFound(`no exception ${String(p.exceptionId)}`);
         if (ex.state !== 'pending') invalid(`the exception is already ${ex.state}`);

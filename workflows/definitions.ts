@@ -607,7 +607,9 @@ export function highestRank(actor: Actor): number {
 export function isPermitted(permission: Permission, actor: Actor, allocatedSocialWorkerId: string): boolean {
   if (actor.kind === 'system') return true;
   if (actor.kind === 'integration' || actor.roles.includes('integration')) return Boolean(permission.integration);
-  if (permission.allocatedSocialWorker && actor.id === allocatedSocialWorkerId) return true;
+  if (permission.allocatedSocialWorker && actor.id === allocatedSocialWorkerId && actor.roles.includes('social-worker')) {
+    return true;
+  }
   if (!permission.managerSides || highestRank(actor) < 0) return false;
   return actor.sides.some((s) => permission.managerSides!.includes(s));
 }
