@@ -79,7 +79,7 @@ async function serverBench(): Promise<void> {
     connection: env.nativeConnection,
     taskQueue: TASK_QUEUE,
     workflowBundle: { codePath: DEFAULT_BUNDLE_PATH },
-    activities: createActivities({ audit: () => undefined }),
+    activities: createActivities({ audit: () => undefined, mail: undefined, webhook: undefined }),
     maxCachedWorkflows: 100,
   });
   const running = worker.run();

@@ -755,7 +755,13 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
   const outboxes: Record<'webhook' | 'email', TransferEventMessage[]> = { webhook: [], email: [] };
 
   /** Queue the audit record and snapshot of the step just taken; delivery happens in the background. */
-  function publish(event: string, actor: Actor, before: TransferStatus, mark: StepMark): void {
+  function publish(
+    event: string,
+    actor: Actor,
+    before: TransferStatus,
+    mark: StepMark,
+    outcome: 'accepted' | 'rejected' = 'accepted',
+  ): void {
     auditSequence += 1;
     const message: TransferEventMessage = {
       workflowId: workflowInfo().workflowId,
@@ -764,7 +770,7 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
       at: nowIso(),
       event,
       actor: actor.id,
-      outcome: 'accepted',
+      outcome,
       statusBefore: before,
       statusAfter: state.status,
       detail: state.history[state.history.length - 1]?.detail ?? '',
@@ -787,8 +793,10 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
         outstandingItems: state.checklist.filter((i) => i.state === 'open' || i.state === 'deferred').map((i) => i.itemId),
       },
     };
-    outboxes.webhook.push(message);
-    outboxes.email.push(message);
+    // Frozen now: a message can wait in the outbox while later steps change the state.
+    const frozen = JSON.parse(JSON.stringify(message)) as TransferEventMessage;
+    outboxes.webhook.push(frozen);
+    outboxes.email.push(frozen);
   }
 
   interface StepMark {
@@ -799,6 +807,13 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
     escalations: state.escalations.length,
     missed: new Set(state.deadlines.filter((d) => d.state === 'missed').map((d) => d.id)),
   });
+
+  /** Every message down the cause chain: the last attempt's own error, not only the timeout. */
+  function causeChain(err: unknown): string {
+    const parts: string[] = [];
+    for (let cur: unknown = err; cur instanceof Error && parts.length < 5; cur = cur.cause) parts.push(cur.message);
+    return parts.join(': ') || String(err);
+  }
 
   async function drain(channel: 'webhook' | 'email'): Promise<void> {
     for (;;) {
@@ -813,7 +828,7 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
           sequence: message.sequence,
           event: message.event,
           at: nowIso(),
-          error: err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err),
+          error: causeChain(err),
         });
         syncSearchAttributes();
       }
@@ -848,6 +863,8 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
       eventId: env?.eventId,
     });
     version += 1;
+    // The audit trail downstream keeps rejected signals too.
+    publish(name, env?.actor ?? { ...SYSTEM_ACTOR, id: 'unknown' }, state.status, markStep(), 'rejected');
   }
 
   for (const name of EVENT_NAMES) {

@@ -65,7 +65,8 @@ export async function createTestWorker(
     namespace: env.namespace ?? 'default',
     taskQueue: opts.taskQueue ?? TASK_QUEUE,
     workflowBundle: { codePath: DEFAULT_BUNDLE_PATH },
-    activities: createActivities({ audit: () => undefined, ...opts.deps }),
+    // Never the shell's SMTP_URL or WEBHOOK_URL: a test opts in to mail and webhooks explicitly.
+    activities: createActivities({ audit: () => undefined, mail: undefined, webhook: undefined, ...opts.deps }),
     maxCachedWorkflows: 100,
   });
 }
