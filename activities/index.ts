@@ -1,6 +1,15 @@
 // Activities: the workflow's only way to reach calendar/policy code and the outside world.
 // `createActivities(deps)` lets tests and the worker inject the calendar, the policies and sinks.
 import type { AuthorityId, PolicyDigest, Schedule, ScheduleFacts, TransferEventMessage } from '../workflows/definitions';
+import { loadConfig } from '../config';
+import {
+  deliverySettings,
+  postWebhookEvent,
+  sendNotifications,
+  type MailSettings,
+  type SendResult,
+  type WebhookSettings,
+} from './notifications';
 import { POLICIES } from './policy/authorities';
 import { loadCalendar, type Calendar } from './policy/calendar/calendar';
 import { policyDigest } from './policy/digest';
@@ -20,6 +29,10 @@ export interface ActivityDeps {
   policies: Record<AuthorityId, Policy>;
   /** Where audit records go; structured, and free of personal data by construction. */
   audit: (record: AuditRecord) => void | Promise<void>;
+  /** SMTP for notifications; absent, no email is sent. */
+  mail?: MailSettings;
+  /** The case-management webhook; absent, events go to the audit log only. */
+  webhook?: WebhookSettings;
 }
 
 export function defaultDeps(): ActivityDeps {
@@ -27,12 +40,26 @@ export function defaultDeps(): ActivityDeps {
     calendar: loadCalendar(),
     policies: POLICIES,
     audit: (record) => console.log(JSON.stringify({ level: 'info', msg: 'transfer event', ...record })),
+    ...deliverySettings(loadConfig()),
+  };
+}
+
+/** Keys seen recently, oldest dropped first: enough to stop a retry loop repeating a log line. */
+function recentKeys(limit = 10_000) {
+  const keys = new Set<string>();
+  return {
+    has: (key: string) => keys.has(key),
+    add(key: string) {
+      keys.add(key);
+      if (keys.size > limit) keys.delete(keys.values().next().value!);
+    },
   };
 }
 
 export function createActivities(overrides: Partial<ActivityDeps> = {}) {
   const deps: ActivityDeps = { ...defaultDeps(), ...overrides };
   const engine = (authority: AuthorityId) => new ScheduleEngine(deps.policies[authority], deps.calendar);
+  const audited = recentKeys();
 
   return {
     /** Local activity: the policy facts a running transfer keeps. */
@@ -61,15 +88,26 @@ export function createActivities(overrides: Partial<ActivityDeps> = {}) {
 
     /**
      * The audit trail and the case-management webhook for one published event. Idempotent by
-     * (workflowId, sequence).
+     * (workflowId, sequence): the Idempotency-Key header. The log gets the record at least once
+     * (a retry on this worker does not repeat it); the webhook on every attempt until a 2xx.
      */
     async deliverWebhook(message: TransferEventMessage): Promise<void> {
-      await deps.audit(auditRecord(message));
+      const key = `${message.workflowId}:${message.sequence}`;
+      if (!audited.has(key)) {
+        await deps.audit(auditRecord(message));
+        audited.add(key);
+      }
+      if (deps.webhook) await postWebhookEvent(deps.webhook, message);
     },
 
-    /** Emails for one published event (written notification, escalations, completion, ...). */
-    async sendNotifications(_message: TransferEventMessage): Promise<{ sent: number }> {
-      return { sent: 0 };
+    /**
+     * Emails for one published event (written notification, acknowledgement due and overdue,
+     * escalations, meeting invite, completion, remediation). Each message's Message-ID comes from
+     * (workflowId, sequence, notice, recipient), so a retry can be deduplicated downstream.
+     */
+    async sendNotifications(message: TransferEventMessage): Promise<SendResult> {
+      if (!deps.mail) return { sent: 0, skipped: 0, notices: [] };
+      return sendNotifications(deps.mail, message);
     },
   };
 }

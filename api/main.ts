@@ -75,6 +75,8 @@ export async function startApi(config: Config = loadConfig(), overrides: Partial
     logger,
     metrics: createMetrics({ defaultMetrics: true }),
     isShuttingDown: () => shuttingDown,
+    rateLimit: { limit: config.RATE_LIMIT_PER_MINUTE },
+    temporalTimeoutMs: config.TEMPORAL_REQUEST_TIMEOUT_MS,
     ...overrides,
   });
   if (config.TRUST_PROXY) app.set('trust proxy', true);

@@ -35,6 +35,32 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PUBLIC_BASE_URL: z.url().optional(),
   TRUST_PROXY: bool.default(false),
+  /** Requests a minute per token subject before 429. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(600),
+  /** Longest any one request waits on Temporal before answering 503. */
+  TEMPORAL_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(15_000),
+  /** Notifications (activities/notifications): unset SMTP_URL sends no email. */
+  SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
+  MAIL_FROM: z.string().min(3).default('Case transfers <case-transfers@localhost>'),
+  SMTP_TIMEOUT_MS: z.coerce.number().int().min(1000).max(25_000).default(10_000),
+  /** A scheduled transfer meeting's invite: all-day when unset, else this London time. */
+  MEETING_INVITE_TIME: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour, Europe/London)')
+    .optional(),
+  MEETING_INVITE_MINUTES: z.coerce.number().int().min(5).max(600).default(60),
+  /** The case-management webhook: unset WEBHOOK_URL sends none (the audit log still gets every event). */
+  WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+  WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(1000).max(25_000).default(10_000),
+  /** `npm start` without SMTP_URL: the local mail catcher and its page. */
+  MAIL_CATCHER_PORT: port.default(2525),
+  MAIL_CATCHER_UI_PORT: port.default(8025),
+}).superRefine((c, ctx) => {
+  // An unsigned webhook would let anyone who can reach the receiver forge transfer events.
+  if (c.WEBHOOK_URL && !c.WEBHOOK_SECRET) {
+    ctx.addIssue({ code: 'custom', path: ['WEBHOOK_SECRET'], message: 'is required when WEBHOOK_URL is set' });
+  }
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,6 +1,7 @@
 // `npm start`: the embedded default. Starts a Temporal dev server (SQLite in data/, so transfers
 // survive a restart) unless TEMPORAL_ADDRESS points at one, then the worker and the API in this
-// process. Ctrl-C or SIGTERM stops all three and leaves nothing running.
+// process. Without SMTP_URL it also runs a local mail catcher, so notifications can be read in a
+// browser. Ctrl-C or SIGTERM stops everything and leaves nothing running.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -8,6 +9,8 @@ import { Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { ConfigError, loadConfig, type Config } from '../config';
 import { startApi } from '../api/main';
+import { deliverySettings } from '../activities/notifications';
+import { startMailCatcher, type MailCatcher } from '../activities/notifications/mail-catcher';
 import { createWorker } from '../worker/create-worker';
 import { searchAttributeFlags } from '../workflows/definitions';
 import { devSecret, ROOT } from './dev-secret';
@@ -101,6 +104,18 @@ async function main(): Promise<void> {
   }
   config = { ...config, TEMPORAL_ADDRESS: address };
 
+  let mailCatcher: MailCatcher | undefined;
+  if (!config.SMTP_URL) {
+    mailCatcher = await startMailCatcher({ port: config.MAIL_CATCHER_PORT, uiPort: config.MAIL_CATCHER_UI_PORT }).catch((err: Error) => {
+      throw new Error(
+        `the mail catcher could not listen on 127.0.0.1:${config.MAIL_CATCHER_PORT}/${config.MAIL_CATCHER_UI_PORT} (${err.message}): ` +
+          'set MAIL_CATCHER_PORT and MAIL_CATCHER_UI_PORT, or SMTP_URL',
+        { cause: err },
+      );
+    });
+    config = { ...config, SMTP_URL: mailCatcher.smtpUrl };
+  }
+
   Runtime.install({ shutdownSignals: [] });
   const nativeConnection = await NativeConnection.connect({ address });
   const worker = await createWorker({
@@ -110,6 +125,8 @@ async function main(): Promise<void> {
     bundlePath: config.WORKFLOW_BUNDLE_PATH,
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     shutdownGraceTime: `${config.WORKER_SHUTDOWN_GRACE_SECONDS}s`,
+    // The worker reads SMTP_URL from the environment otherwise; here it may be the catcher's.
+    deps: deliverySettings(config),
   });
   const workerDone = worker.run();
   const api = await startApi(config);
@@ -119,6 +136,9 @@ async function main(): Promise<void> {
   console.log(`  API docs             ${api.url}/docs`);
   console.log(`  Temporal             ${address} (namespace ${config.TEMPORAL_NAMESPACE})`);
   if (devServer) console.log(`  Temporal UI          ${devServer.uiUrl}`);
+  if (mailCatcher) console.log(`  Mail catcher         ${mailCatcher.uiUrl} (SMTP ${mailCatcher.smtpUrl}, JSON at /messages)`);
+  else console.log(`  Email                ${new URL(config.SMTP_URL!).host}`);
+  console.log(`  Webhook              ${config.WEBHOOK_URL ? new URL(config.WEBHOOK_URL).origin : 'off (set WEBHOOK_URL)'}`);
   console.log('  Mint a token         npm run token -- --sub ID --role ROLE --team TEAM');
   console.log('  Stop                 Ctrl-C');
   console.log('');
@@ -132,6 +152,7 @@ async function main(): Promise<void> {
     worker.shutdown();
     await workerDone.catch(() => undefined);
     await nativeConnection.close().catch(() => undefined);
+    await mailCatcher?.close().catch(() => undefined);
     if (devServer && devServer.child.exitCode === null) {
       const exited = new Promise((r) => devServer!.child.once('exit', r));
       devServer.child.kill('SIGTERM');

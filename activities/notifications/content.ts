@@ -1,0 +1,293 @@
+// What each published step means for people's inboxes: which notices it triggers, who gets them,
+// and their subject, plain-text and HTML bodies. Pure: no I/O, so every notice can be unit-tested.
+// Children appear only by case reference (the message carries nothing else about them).
+import type { Deadline, Person, TeamRef, TransferEventMessage } from '../../workflows/definitions';
+import { formatDate, formatInstant } from './london';
+import { meetingInvite } from './invite';
+
+export type NoticeKind =
+  | 'notification'
+  | 'acknowledgement-overdue'
+  | 'escalation'
+  | 'meeting-scheduled'
+  | 'completion'
+  | 'remediation-due'
+  | 'remediation-overdue';
+
+export interface Notice {
+  /** Unique within one message; with the workflow id, sequence and recipient, the idempotency key. */
+  key: string;
+  kind: NoticeKind;
+  /** Deduplicated; people without an email address are still listed (and skipped when sending). */
+  recipients: Person[];
+  subject: string;
+  text: string;
+  html: string;
+  invite?: { filename: string; content: string };
+}
+
+export interface ComposeOptions {
+  publicBaseUrl: string;
+  invite: { time?: string; minutes: number };
+  organizer?: { name?: string; email: string };
+}
+
+/** ISL: the receiving manager's acknowledgement [IMPL ackSlaWorkingDays]. */
+export const ACKNOWLEDGEMENT_RULE = 'T-ISL-07';
+/** SWK: the referring social worker's record remediation (004 §3.8). */
+export const REMEDIATION_RULE = 'T-SWK-05';
+
+const COMPLETED = ['completed', 'post-transfer', 'closed'];
+// The step's detail is captured when the step is published; the snapshot's objects are not copies
+// (see the report on the outbox), so what kind of meeting or remediation step this was is read there.
+const MEETING_SCHEDULED = /^meeting scheduled for (\d{4}-\d{2}-\d{2})/;
+const REMEDIATION_LETTER = /^remediation letter/;
+
+type Snapshot = TransferEventMessage['snapshot'];
+
+interface Content {
+  lead: string;
+  facts: [string, string][];
+  lists?: { title: string; items: string[] }[];
+  action?: string;
+}
+
+export function caseLabel(childRefs: string[]): string {
+  return childRefs.length === 1 ? `case ${childRefs[0]}` : `cases ${childRefs.join(', ')}`;
+}
+
+export function transferLink(publicBaseUrl: string, transferId: string): string {
+  return `${publicBaseUrl.replace(/\/+$/, '')}/v1/transfers/${encodeURIComponent(transferId)}`;
+}
+
+function teamLabel(t: TeamRef): string {
+  return `${t.team} (${t.service})`;
+}
+
+function personLabel(p: Person): string {
+  return p.name ? `${p.name} (${p.id})` : p.id;
+}
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+function uniquePeople(list: (Person | undefined)[]): Person[] {
+  const seen = new Set<string>();
+  const out: Person[] = [];
+  for (const p of list) {
+    if (!p) continue;
+    const key = p.email ? `mail:${p.email.trim().toLowerCase()}` : `id:${p.id}`;
+    if (seen.has(key) || seen.has(`id:${p.id}`)) continue;
+    seen.add(key);
+    seen.add(`id:${p.id}`);
+    out.push(p);
+  }
+  return out;
+}
+
+function receivingLineManager(s: Snapshot): Person | undefined {
+  return (s.people.chain?.receiving ?? []).find((p) => p.role === 'line-manager');
+}
+
+function deadlineLine(d: Deadline): string {
+  return `${d.what}: due ${formatInstant(d.due)} (${d.rule})`;
+}
+
+function render(content: Content, link: string, reference: string): { text: string; html: string } {
+  const text = [
+    content.lead,
+    content.facts.map(([k, v]) => `${k}: ${v}`).join('\n'),
+    ...(content.lists ?? []).map((l) => `${l.title}:\n${l.items.map((i) => `  - ${i}`).join('\n')}`),
+    content.action,
+    `Open the transfer: ${link}`,
+    `--\nSent by the case-transfers service. Reference ${reference}.`,
+  ]
+    .filter((part) => part)
+    .join('\n\n');
+  const e = escapeHtml;
+  const html = [
+    '<!doctype html><html><body style="font-family: Arial, sans-serif; font-size: 15px">',
+    `<p>${e(content.lead)}</p>`,
+    content.facts.length
+      ? `<table>${content.facts.map(([k, v]) => `<tr><th align="left" style="padding-right:1em">${e(k)}</th><td>${e(v)}</td></tr>`).join('')}</table>`
+      : '',
+    ...(content.lists ?? []).map((l) => `<p>${e(l.title)}:</p><ul>${l.items.map((i) => `<li>${e(i)}</li>`).join('')}</ul>`),
+    content.action ? `<p><strong>${e(content.action)}</strong></p>` : '',
+    `<p><a href="${e(link)}">Open the transfer</a></p>`,
+    `<p style="color:#555;font-size:12px">Sent by the case-transfers service. Reference ${e(reference)}.</p>`,
+    '</body></html>',
+  ].join('');
+  return { text, html };
+}
+
+/** The notices one published step triggers, in a stable order. */
+export function composeNotices(message: TransferEventMessage, opts: ComposeOptions): Notice[] {
+  const s = message.snapshot;
+  const people = s.people;
+  const label = caseLabel(s.childRefs);
+  const link = transferLink(opts.publicBaseUrl, message.transferId);
+  const reference = `${message.workflowId}:${message.sequence}`;
+  const route: [string, string][] = [
+    ['From', teamLabel(s.from)],
+    ['To', teamLabel(s.to)],
+  ];
+  const notices: Notice[] = [];
+  const add = (key: string, kind: NoticeKind, recipients: (Person | undefined)[], subject: string, content: Content, invite?: Notice['invite']) => {
+    notices.push({ key, kind, recipients: uniquePeople(recipients), subject, ...render(content, link, reference), invite });
+  };
+
+  const notificationRecorded =
+    message.event === 'notification' || (message.event === 'started' && message.statusAfter === 'notified' && Boolean(s.window));
+  if (notificationRecorded) {
+    const ack = s.pendingDeadlines.find((d) => d.rule === ACKNOWLEDGEMENT_RULE);
+    const facts: [string, string][] = [...route];
+    if (s.window) facts.push(['Transfer window', `${formatDate(s.window.opensOn)} to ${formatDate(s.window.endsOn)}`]);
+    if (ack) facts.push(['Acknowledgement due', formatInstant(ack.due)]);
+    add(
+      'notification',
+      'notification',
+      // The ISL addressee list (isl-notify-recipients, 000 §9).
+      [people.receivingManager, receivingLineManager(s), people.receivingSocialWorker, people.allocatedSocialWorker, people.lineManager],
+      `Transfer notification: ${label} from ${s.from.service} to ${s.to.service}`,
+      {
+        lead: `The written notification of the transfer of ${label} from ${teamLabel(s.from)} to ${teamLabel(s.to)} has been recorded.`,
+        facts,
+        lists: s.pendingDeadlines.length ? [{ title: 'Deadlines', items: s.pendingDeadlines.map(deadlineLine) }] : undefined,
+        action: ack
+          ? `Receiving manager: please acknowledge the notification by ${formatInstant(ack.due)}.`
+          : undefined,
+      },
+    );
+  }
+
+  const ackMissed = s.missed.find((d) => d.rule === ACKNOWLEDGEMENT_RULE);
+  if (ackMissed) {
+    const escalated = s.raised.some((e) => e.deadlineId === ackMissed.id);
+    add(
+      'acknowledgement-overdue',
+      'acknowledgement-overdue',
+      [people.receivingManager, people.transferringManager],
+      `Acknowledgement overdue: ${label}`,
+      {
+        lead: `The transfer notification for ${label} has not been acknowledged by the receiving manager. It was due ${formatInstant(ackMissed.due)}.`,
+        facts: [...route, ['Rule', `${ackMissed.rule} (${ackMissed.source})`]],
+        action: `Please acknowledge the notification now.${escalated ? ' The delay has been escalated.' : ''} The transfer window does not move.`,
+      },
+    );
+  }
+
+  for (const e of s.raised) {
+    const missed = e.deadlineId ? [...s.missed, ...s.pendingDeadlines].find((d) => d.id === e.deadlineId) : undefined;
+    const facts: [string, string][] = [
+      ['Respond by', formatInstant(e.respondBy)],
+      ['Raised', formatInstant(e.raisedAt)],
+      ['Level', `${e.level} (${e.side} side)`],
+    ];
+    if (missed) facts.push(['Deadline missed', deadlineLine(missed)]);
+    add(
+      `escalation:${e.escalationId}`,
+      'escalation',
+      [e.to],
+      `Escalation: your response is needed by ${formatInstant(e.respondBy)} (${label})`,
+      {
+        lead: `The transfer of ${label} has been escalated to you: ${e.reason}.`,
+        facts: [...facts, ...route],
+        action:
+          `What is needed: your decision on escalation ${e.escalationId} by ${formatInstant(e.respondBy)}, recorded at ` +
+          `${link}/escalations/${encodeURIComponent(e.escalationId)}/response. Without an answer by then it goes to the next manager up.`,
+      },
+    );
+  }
+
+  const scheduled = message.event === 'meeting' ? MEETING_SCHEDULED.exec(message.detail)?.[1] ?? s.meeting.scheduledOn : undefined;
+  if (scheduled && !/^meeting held/.test(message.detail)) {
+    const when = opts.invite.time ? `${formatDate(scheduled)} at ${opts.invite.time} (UK time)` : formatDate(scheduled);
+    const title = `Transfer meeting: ${label}`;
+    const invite = meetingInvite({
+      uid: `${message.workflowId}.meeting@case-transfers`,
+      sequence: message.sequence,
+      on: scheduled,
+      time: opts.invite.time,
+      minutes: opts.invite.minutes,
+      title,
+      description: `Transfer meeting for ${label}, ${teamLabel(s.from)} to ${teamLabel(s.to)}. ${link}`,
+      url: link,
+      organizer: opts.organizer,
+    });
+    add(
+      'meeting-scheduled',
+      'meeting-scheduled',
+      [people.transferringManager, people.allocatedSocialWorker, people.lineManager, people.receivingManager, receivingLineManager(s), people.receivingSocialWorker],
+      `Transfer meeting scheduled for ${formatDate(scheduled)}: ${label}`,
+      {
+        lead: `The transfer meeting for ${label} has been scheduled for ${when}. A calendar invite is attached.`,
+        facts: s.window ? [...route, ['Transfer window ends', formatDate(s.window.endsOn)]] : route,
+      },
+      { filename: 'transfer-meeting.ics', content: invite },
+    );
+  }
+
+  const completedNow = ['completed', 'post-transfer'].includes(message.statusAfter) && !COMPLETED.includes(message.statusBefore);
+  if (completedNow && s.completion) {
+    const c = s.completion;
+    const receiver = c.receivingSocialWorker ?? people.receivingSocialWorker;
+    const outstanding = [...new Set([...c.outstandingItems, ...s.outstandingItems])];
+    const facts: [string, string][] = [
+      ...route,
+      ['Effective', formatDate(c.effectiveOn)],
+      ['Completed by', c.how],
+      ['Now held by', c.receiver === 'worker' && receiver ? `social worker ${personLabel(receiver)}` : "the receiving team's queue (no named worker yet)"],
+    ];
+    if (c.remediationDue) facts.push(['Outstanding items due', formatInstant(c.remediationDue)]);
+    add(
+      'completion',
+      'completion',
+      [
+        people.allocatedSocialWorker, people.lineManager, people.transferringManager,
+        people.receivingManager, receivingLineManager(s), receiver,
+      ],
+      `Transfer completed: ${label} now with ${s.to.service}`,
+      {
+        lead: `Responsibility for ${label} has passed from ${teamLabel(s.from)} to ${teamLabel(s.to)}.`,
+        facts,
+        lists: [{ title: `Outstanding items (${outstanding.length})`, items: outstanding.length ? outstanding : ['none'] }],
+      },
+    );
+  }
+
+  const r = s.remediation;
+  if (message.event === 'remediation' && r && REMEDIATION_LETTER.test(message.detail)) {
+    add(
+      'remediation-due',
+      'remediation-due',
+      [people.allocatedSocialWorker, people.lineManager, people.transferringManager, people.receivingManager],
+      `Record remediation due${r.dueOn ? ` by ${formatDate(r.dueOn)}` : ''}: ${label}`,
+      {
+        lead: `The receiving team has listed defects in the record of ${label} (letter of ${formatDate(r.letterOn)}).`,
+        facts: [...route, ['Due', r.due ? formatInstant(r.due) : r.dueOn ? formatDate(r.dueOn) : 'not set']],
+        lists: [{ title: 'To put right', items: r.items.map((i) => `${i.itemId}: ${i.description}`) }],
+        action: 'The referring social worker is asked to bring the record to standard by the due date; the record stays with the receiving team.',
+      },
+    );
+  }
+
+  const remediationMissed = s.missed.find((d) => d.rule === REMEDIATION_RULE);
+  if (remediationMissed) {
+    const open = (r?.items ?? []).filter((i) => i.state === 'open');
+    add(
+      'remediation-overdue',
+      'remediation-overdue',
+      [people.allocatedSocialWorker, people.transferringManager, people.receivingManager],
+      `Record remediation overdue: ${label}`,
+      {
+        lead: `The record remediation for ${label} was due ${formatInstant(remediationMissed.due)} and is not complete.`,
+        facts: [...route, ['Rule', `${remediationMissed.rule} (${remediationMissed.source})`]],
+        lists: open.length ? [{ title: 'Still open', items: open.map((i) => `${i.itemId}: ${i.description}`) }] : undefined,
+        action: 'Please complete the remaining items now.',
+      },
+    );
+  }
+
+  return notices;
+}

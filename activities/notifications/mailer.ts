@@ -1,0 +1,126 @@
+// Sends the notices of one published step over SMTP, one message per notice and recipient, each
+// with a Message-ID derived from (workflowId, sequence, notice, recipient): a retried activity sends
+// the same ids again, which mail systems and the catcher can deduplicate.
+import { createHash } from 'node:crypto';
+import { createTransport, type NodemailerError, type SendMailOptions } from 'nodemailer';
+import type { TransferEventMessage } from '../../workflows/definitions';
+import { composeNotices, type Notice } from './content';
+import { permanentDeliveryError } from './errors';
+import type { MailSettings } from './settings';
+
+export interface SendResult {
+  /** Messages the SMTP server accepted. */
+  sent: number;
+  /** Recipients left out because they have no email address. */
+  skipped: number;
+  notices: string[];
+}
+
+export type SmtpOutcome = 'permanent' | 'transient';
+
+/**
+ * A 5xx reply is permanent (RFC 5321), except 503 "bad sequence", which a new session can get past;
+ * 4xx and failures without a reply (refused, timed out, dropped) are transient. An envelope or
+ * configuration the client itself refuses never improves on a retry.
+ */
+export function classifySmtpError(err: unknown): SmtpOutcome {
+  const e = err as NodemailerError;
+  if (typeof e?.responseCode === 'number') return e.responseCode >= 500 && e.responseCode !== 503 ? 'permanent' : 'transient';
+  if (['EENVELOPE', 'ECONFIG', 'ENOAUTH', 'EMESSAGE'].includes(String(e?.code))) return 'permanent';
+  return 'transient';
+}
+
+export function parseMailbox(from: string): { name?: string; email: string } {
+  const m = /^\s*"?([^"<]*?)"?\s*<([^>]+)>\s*$/.exec(from);
+  if (m) return { name: m[1] || undefined, email: m[2].trim() };
+  return { email: from.trim() };
+}
+
+export function idempotencyKey(message: Pick<TransferEventMessage, 'workflowId' | 'sequence'>, notice: Pick<Notice, 'key'>, email: string): string {
+  return `${message.workflowId}:${message.sequence}:${notice.key}:${email.trim().toLowerCase()}`;
+}
+
+export function messageIdFor(key: string, from: string): string {
+  const domain = parseMailbox(from).email.split('@')[1] || 'case-transfers.invalid';
+  return `<ct.${createHash('sha256').update(key).digest('hex').slice(0, 40)}@${domain}>`;
+}
+
+function describe(err: unknown): string {
+  const e = err as NodemailerError;
+  return e?.response ?? (e?.message || String(err));
+}
+
+export async function sendNotifications(settings: MailSettings, message: TransferEventMessage): Promise<SendResult> {
+  const organizer = parseMailbox(settings.from);
+  const notices = composeNotices(message, { publicBaseUrl: settings.publicBaseUrl, invite: settings.invite, organizer });
+  const result: SendResult = { sent: 0, skipped: 0, notices: notices.map((n) => n.key) };
+  if (notices.length === 0) return result;
+
+  const permanent: string[] = [];
+  const outgoing: { notice: Notice; to: { name?: string; address: string } }[] = [];
+  for (const notice of notices) {
+    const withEmail = notice.recipients.filter((p) => p.email?.trim());
+    result.skipped += notice.recipients.length - withEmail.length;
+    if (withEmail.length === 0) permanent.push(`${notice.key}: no recipient has an email address`);
+    for (const p of withEmail) outgoing.push({ notice, to: { name: p.name, address: p.email!.trim() } });
+  }
+
+  let transient: string | undefined;
+  if (outgoing.length > 0) {
+    const transport = createTransport({
+      url: settings.smtpUrl,
+      pool: true,
+      maxConnections: 1,
+      // A dropped connection fails the activity, and Temporal retries it: no second retry loop here.
+      maxRequeues: 0,
+      connectionTimeout: settings.timeoutMs,
+      greetingTimeout: settings.timeoutMs,
+      socketTimeout: settings.timeoutMs,
+      dnsTimeout: settings.timeoutMs,
+    });
+    try {
+      for (const { notice, to } of outgoing) {
+        const key = idempotencyKey(message, notice, to.address);
+        const mail: SendMailOptions = {
+          from: settings.from,
+          to: to.name ? { name: to.name, address: to.address } : to.address,
+          subject: notice.subject,
+          text: notice.text,
+          html: notice.html,
+          messageId: messageIdFor(key, settings.from),
+          headers: {
+            'X-Case-Transfers-Key': key,
+            'X-Case-Transfers-Event': `${message.workflowId}:${message.sequence}`,
+          },
+          attachments: notice.invite
+            ? [{ filename: notice.invite.filename, content: notice.invite.content, contentType: 'text/calendar; charset=utf-8; method=PUBLISH' }]
+            : undefined,
+        };
+        try {
+          await transport.sendMail(mail);
+          result.sent += 1;
+        } catch (err) {
+          if (classifySmtpError(err) === 'permanent') {
+            permanent.push(`${notice.key} to ${to.address}: ${describe(err)}`);
+            continue;
+          }
+          // The rest would meet the same trouble; the retry sends everything again under the same ids.
+          transient = `${notice.key} to ${to.address}: ${describe(err)}`;
+          break;
+        }
+      }
+    } finally {
+      transport.close();
+    }
+  }
+
+  const tally = `${result.sent} sent, ${result.skipped} without an email address`;
+  if (transient) throw new Error(`email for ${message.workflowId}:${message.sequence} not sent (${tally}): ${transient}`);
+  if (permanent.length > 0) {
+    throw permanentDeliveryError(`email for ${message.workflowId}:${message.sequence} (${tally}): ${permanent.join('; ')}`, {
+      ...result,
+      failures: permanent,
+    });
+  }
+  return result;
+}
