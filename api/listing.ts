@@ -19,6 +19,7 @@ export function visibilityQuery(q: ListQuery, restrictToTeams?: string[]): strin
   if (q.team) parts.push(`CtTeams = ${quote(q.team)}`);
   if (q.escalated !== undefined) parts.push(`CtEscalated = ${q.escalated}`);
   if (q.overdue !== undefined) parts.push(`CtOverdue = ${q.overdue}`);
+  if (q.deliveryFailed !== undefined) parts.push(`CtDeliveryFailed = ${q.deliveryFailed}`);
   if (q.windowEndsBefore) parts.push(`CtWindowEndsOn < ${quote(`${q.windowEndsBefore}T00:00:00Z`)}`);
   if (restrictToTeams) {
     if (restrictToTeams.length === 0) parts.push('CtTeams = \'\'');
@@ -90,6 +91,7 @@ export async function listTransfers(client: Client, q: ListQuery, restrictToTeam
       to: { team: attr(sa, 'CtToTeam') },
       escalated: attr(sa, 'CtEscalated') ?? false,
       overdue: attr(sa, 'CtOverdue') ?? false,
+      deliveryFailed: attr(sa, 'CtDeliveryFailed') ?? false,
       windowEndsOn: windowEndsOn ? String(windowEndsOn).slice(0, 10) : undefined,
       startedAt: e.startTime?.seconds ? new Date(Number(e.startTime.seconds) * 1000).toISOString() : undefined,
       running: e.status === temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING,

@@ -130,6 +130,8 @@ export const listQuerySchema = z.strictObject({
   team: text(200).optional(),
   escalated: boolString.optional(),
   overdue: boolString.optional(),
+  /** An email or webhook for this transfer failed for good (see the transfer's deliveryFailures). */
+  deliveryFailed: boolString.optional(),
   windowEndsBefore: isoDate.optional(),
   pageSize: z.coerce.number().int().min(1).max(200).default(50),
   nextPageToken: z.string().max(4000).optional(),
@@ -255,6 +257,7 @@ export const transferListSchema = z.looseObject({
       to: z.looseObject({ team: z.string().optional() }),
       escalated: z.boolean(),
       overdue: z.boolean(),
+      deliveryFailed: z.boolean(),
       windowEndsOn: z.string().optional(),
       startedAt: z.string().optional(),
       running: z.boolean(),

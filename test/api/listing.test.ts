@@ -1,0 +1,20 @@
+// The visibility query behind GET /v1/transfers: each filter becomes one search-attribute clause.
+import { visibilityQuery } from '../../api/listing';
+import { listQuerySchema } from '../../api/schemas';
+
+const query = (q: Record<string, string>) => visibilityQuery(listQuerySchema.parse(q));
+
+test('operators can find transfers whose notifications or webhook failed for good', () => {
+  expect(query({ deliveryFailed: 'true' })).toContain('CtDeliveryFailed = true');
+  expect(query({ deliveryFailed: 'false' })).toContain('CtDeliveryFailed = false');
+  expect(query({})).not.toContain('CtDeliveryFailed');
+});
+
+test('filters combine with AND and quote their values', () => {
+  const q = query({ authority: 'somerset', status: 'post-transfer', team: "o'brien-team", escalated: 'true' });
+  expect(q).toContain("CtAuthority = 'somerset'");
+  expect(q).toContain("CtStatus = 'post-transfer'");
+  expect(q).toContain("CtTeams = 'o\\'brien-team'");
+  expect(q).toContain('CtEscalated = true');
+  expect(q.split(' AND ').length).toBeGreaterThanOrEqual(5);
+});
