@@ -424,9 +424,10 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
         }
         if (p.kind === 'extend-window') {
           requireDate(p.newWindowEnd, 'newWindowEnd');
+          // Without a window or agreed date yet, the exception approves a date beyond the policy's bound
+          // ahead of the decision that proposes it (e.g. LBBD-01).
           const current = state.window?.endsOn ?? state.agreedTransferOn;
-          if (!current) invalid('there is no window end or agreed date to extend yet');
-          if (String(p.newWindowEnd) <= current) invalid(`newWindowEnd must be after the current end ${current}`);
+          if (current && String(p.newWindowEnd) <= current) invalid(`newWindowEnd must be after the current end ${current}`);
         }
         if (p.kind === 'waive-items') {
           const ids = (p.itemIds as string[] | undefined) ?? [];

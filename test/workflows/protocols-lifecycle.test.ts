@@ -174,3 +174,18 @@ test('Barking and Dagenham: private fostering with a CP issue is blocked until t
   expect(resolved.blocked).toBeUndefined();
   expect(resolved.status).not.toBe('blocked');
 });
+
+test('Barking and Dagenham: an allocation date past two weeks needs both Heads of Service; once approved the decision is accepted', async () => {
+  const today = await envToday();
+  const late = calendar.addDays(today, 19);
+  const h = await startTransfer(suite.env.client, transfer('barking-dagenham', 'lbbd-assess-to-cm-cp', { event: 'icpc', date: today }), today);
+  await expect(update(h, 'decision', actors.receivingTm, { on: today, transferOn: late })).rejects.toMatchObject({
+    cause: { type: 'RuleViolation', message: expect.stringMatching(/T-LBBD-02/) },
+  });
+  await update(h, 'exceptionRequest', actors.receivingTm, { exceptionId: 'lbbd-x', kind: 'extend-window', reason: 'capacity plan agreed', newWindowEnd: late });
+  await update(h, 'exceptionDecision', actors.transferringHos, { exceptionId: 'lbbd-x', decision: 'approve' });
+  const approved = await update(h, 'exceptionDecision', actors.receivingHos, { exceptionId: 'lbbd-x', decision: 'approve' });
+  expect(approved.exceptions[0].state).toBe('approved');
+  const decided = await update(h, 'decision', actors.receivingTm, { on: today, transferOn: late });
+  expect(decided.agreedTransferOn).toBe(late);
+});
