@@ -358,6 +358,12 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
 
   // ------------------------------------------------------------------ events
 
+  /** A reason the policy forbids, written as CAPACITY, capacity or record-quality alike. */
+  function forbiddenReason(reason: string) {
+    const token = reason.trim().toUpperCase().replace(/[\s-]+/g, '_');
+    return digest?.forbiddenRejectionReasons.find((f) => f.reason === token);
+  }
+
   function check<E extends EventName>(name: E, env: EventEnvelope<EventPayloads[E]>): void {
     if (!env || typeof env !== 'object' || !env.actor || typeof env.payload !== 'object' || env.payload === null) {
       invalid(`${name}: malformed event`);
@@ -490,14 +496,23 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
           if (item.state === 'done') invalid('that item is already done');
         } else invalid('send items (a letter) or itemId (a fix)');
         break;
-      case 'cancellation':
+      case 'cancellation': {
         needPre();
         if (typeof p.reason !== 'string' || !p.reason) invalid('reason is required');
+        // Capacity and record quality never end a transfer, whichever route they come by (INV-2, INV-3).
+        const refused = forbiddenReason(p.reason);
+        if (refused) {
+          invalid(`${refused.reason} is never a reason to stop a transfer (${refused.rule}, ${refused.source}); instead: ${refused.instead}`, {
+            rule: refused.rule,
+            instead: refused.instead,
+          });
+        }
         break;
+      }
       case 'rejection': {
         needPre();
         const reason = String(p.reason ?? '');
-        const refused = digest?.forbiddenRejectionReasons.find((f) => f.reason === reason);
+        const refused = forbiddenReason(reason);
         if (refused) {
           invalid(`${reason} is never a reason to refuse a transfer (${refused.rule}, ${refused.source}); instead: ${refused.instead}`, {
             rule: refused.rule,

@@ -74,6 +74,10 @@ test('Southwark: the CIN review completes the transfer; a remediation letter sta
   await expect(update(h, 'rejection', actors.receivingTm, { reason: 'RECORD_QUALITY' })).rejects.toMatchObject({
     cause: { type: 'InvalidState', message: expect.stringMatching(/RECORD_QUALITY.*remediation/i) },
   });
+  // ... nor, dressed as a cancellation, a reason to stop it.
+  await expect(update(h, 'cancellation', actors.receivingTm, { reason: 'record quality' })).rejects.toMatchObject({
+    cause: { type: 'InvalidState', message: expect.stringMatching(/RECORD_QUALITY/) },
+  });
 
   await update(h, 'allocation', actors.receivingTm, { receivingSocialWorker: { id: 'sw-new', role: 'social-worker' } });
   await sleepUntil(calendar.startOfDay(review));
