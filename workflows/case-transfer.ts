@@ -7,6 +7,7 @@ import {
   allHandlersFinished,
   condition,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -91,6 +92,9 @@ function requireDate(value: unknown, field: string): void {
 }
 
 export async function caseTransfer(input: StartTransferInput): Promise<TransferState> {
+  // Behaviour changes for runs that start after a deploy, decided once here (sdk-typescript#1555):
+  // an obligation done after its deadline was missed also settles the escalation it caused.
+  const lateDoneSettlesEscalation = patched('late-done-settles-escalation-2026-11');
   const req = input.request;
   const nowIso = () => new Date().toISOString();
   const state: TransferState = {
@@ -189,18 +193,21 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
   }
 
   function meetDeadlines(by: DeadlineSpec['metBy'], event?: string): void {
+    const fulfilled = new Set<string>();
     for (const d of state.deadlines) {
       const spec = specFor(d);
-      if (d.state !== 'pending' || spec?.metBy !== by) continue;
+      const late = d.state === 'missed' && lateDoneSettlesEscalation;
+      if ((d.state !== 'pending' && !late) || spec?.metBy !== by) continue;
       if (spec.metByEvent && spec.metByEvent !== event) continue;
-      d.state = 'met';
+      // A missed deadline stays missed; what it asked for has now happened, late.
+      if (d.state === 'pending') d.state = 'met';
+      fulfilled.add(d.id);
     }
-    // An escalation about a deadline that is now met has nothing left to chase.
+    // An escalation about an obligation that has now been done has nothing left to chase.
     for (const e of state.escalations) {
-      const d = state.deadlines.find((x) => x.id === e.deadlineId);
-      if (e.state === 'open' && d && d.state === 'met') {
+      if (e.state === 'open' && e.deadlineId && fulfilled.has(e.deadlineId)) {
         e.state = 'answered';
-        e.answer = { by: 'system', decision: 'resolved', note: 'the overdue obligation was met', at: nowIso() };
+        e.answer = { by: 'system', decision: 'resolved', note: 'the overdue obligation was done', at: nowIso() };
       }
     }
   }

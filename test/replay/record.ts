@@ -1,6 +1,6 @@
 // Records each scenario's history into test/replay/histories/<scenario>@<policyVersion>.json.
 // Run after a change to the workflow that is meant to be compatible, and commit the new files:
-//   npm run build && npx ts-node --transpile-only test/replay/record.ts
+//   npm run build && npx ts-node --transpile-only test/replay/record.ts [scenario ...]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import path from 'node:path';
@@ -15,7 +15,9 @@ async function main() {
   const dir = path.join(__dirname, 'histories');
   mkdirSync(dir, { recursive: true });
   try {
-    for (const scenario of SCENARIOS) {
+    // Names on the command line record just those scenarios; histories of earlier releases stay.
+    const only = process.argv.slice(2);
+    for (const scenario of SCENARIOS.filter((x) => only.length === 0 || only.includes(x.name))) {
       const handle = await scenario.run(env, `replay-${scenario.name}`);
       const s = await state(handle);
       const history = await handle.fetchHistory();

@@ -125,4 +125,14 @@ export const SCENARIOS: Scenario[] = [
       return h;
     },
   },
+  {
+    name: 'isl-late-acknowledgement',
+    async run(env, id) {
+      const today = await envToday(env);
+      const h = await startTransfer(env.client, isl(id, today, plusDays(today, 30)), today);
+      await sleepUntil(env, calendar.breachInstant(calendar.addWorkingDays(today, 2)));
+      await update(h, 'acknowledgement', actors.receivingTm, {});
+      return h;
+    },
+  },
 ];

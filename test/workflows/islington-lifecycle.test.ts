@@ -51,6 +51,22 @@ test('an unacknowledged notification escalates to the receiving service manager,
   expect((await state(handle)).escalations.filter((e) => e.state === 'open')).toHaveLength(0);
 });
 
+test('ISL-05: a late acknowledgement resolves the escalation and leaves the window where it was', async () => {
+  const today = await envToday();
+  const end = plusDays(today, 42);
+  const handle = await startTransfer(suite.env.client, notifiedTransfer(today, end), today);
+  await sleepUntil(calendar.breachInstant(calendar.addWorkingDays(today, 2)));
+  expect((await state(handle)).escalations.map((e) => e.state)).toEqual(['open']);
+  const acknowledged = await update(handle, 'acknowledgement', actors.receivingTm, {});
+  expect(acknowledged.escalations.map((e) => [e.to.id, e.state])).toEqual([['sm-gu', 'answered']]);
+  expect(acknowledged.deadlines.find((d) => d.rule === 'T-ISL-07')?.state).toBe('missed');
+  expect(acknowledged.window).toMatchObject({ opensOn: today, endsOn: end });
+  await sleepUntil(calendar.atLocalTime(end, '18:00'));
+  const done = await state(handle);
+  expect(done.completion).toMatchObject({ how: 'window-end', effectiveOn: end });
+  expect(done.escalations.filter((e) => e.state === 'open')).toEqual([]);
+});
+
 test('a two-sided exception moves the window end and re-arms the auto-completion', async () => {
   const today = await envToday();
   const end = plusDays(today, 21);
