@@ -126,6 +126,19 @@ export function createApp(deps: AppDeps) {
   const logger = deps.logger ?? createLogger();
   const metrics = deps.metrics ?? createMetrics();
   const timeoutMs = deps.temporalTimeoutMs ?? 15_000;
+
+  /**
+   * The transfer's state once its start has settled: a query can overtake the first workflow task's
+   * local activities, and the state then has no history, schedule or status yet.
+   */
+  async function settledState(workflowId: string): Promise<TransferState> {
+    const handle = client.workflow.getHandle(workflowId);
+    for (let attempt = 0; ; attempt++) {
+      const state = await temporal(() => handle.query(getStateQuery));
+      if (state.history.length > 0 || attempt >= 50) return state;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
   const temporal = <T>(fn: () => Promise<T>): Promise<T> => client.withDeadline(Date.now() + timeoutMs, fn);
 
   const app = express();
@@ -306,7 +319,7 @@ export function createApp(deps: AppDeps) {
         );
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-        const existing = await temporal(() => client.workflow.getHandle(workflowId).query(getStateQuery));
+        const existing = await settledState(workflowId);
         if (existing.requestHash !== requestHash) {
           count('conflict');
           throw new HttpProblem(409, `Transfer ${transferId} was already started with a different body`, { type: `${PROBLEM_BASE}conflict` });
@@ -315,7 +328,7 @@ export function createApp(deps: AppDeps) {
         return res.status(200).location(`/v1/transfers/${transferId}`).json(existing);
       }
       count('started');
-      const state = await temporal(() => client.workflow.getHandle(workflowId).query(getStateQuery));
+      const state = await settledState(workflowId);
       res.status(201).location(`/v1/transfers/${transferId}`).json(state);
     },
     (p) => {
@@ -325,8 +338,7 @@ export function createApp(deps: AppDeps) {
 
   // ------------------------------------------------------------------ read
 
-  const loadState = (transferId: string): Promise<TransferState> =>
-    temporal(() => client.workflow.getHandle(workflowIdFor(transferId)).query(getStateQuery));
+  const loadState = (transferId: string): Promise<TransferState> => settledState(workflowIdFor(transferId));
 
   route(ROUTES.get, async ({ res, principal, params }) => {
     const state = await loadState(params.id);

@@ -95,6 +95,9 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
   // Behaviour changes for runs that start after a deploy, decided once here (sdk-typescript#1555):
   // an obligation done after its deadline was missed also settles the escalation it caused.
   const lateDoneSettlesEscalation = patched('late-done-settles-escalation-2026-11');
+  // Review fixes: held days never re-open met clocks, no exception lands after completion, a held
+  // meeting respects the checklist gate, deadline-less escalations settle, stale timers are skipped.
+  const lifecycleFixes = patched('lifecycle-fixes-2026-11');
   const req = input.request;
   const nowIso = () => new Date().toISOString();
   const state: TransferState = {
@@ -142,6 +145,8 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
   /** LBBD: the agreed date passed without sign-off; completes as soon as the checklist is signed off. */
   let completionAwaitingSignOff = false;
   let completedAtMs: number | undefined;
+  /** The latest due of a recurring obligation met early: its next occurrence stays armed. */
+  let recurringMetThrough: string | undefined;
   const appliedEventIds = new Set<string>();
   let auditSequence = 0;
 
@@ -165,7 +170,7 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
     return chain.find((p, i) => i > startAfter && rankIndex(p.role) >= min);
   }
 
-  function mergeDeadlines(specs: DeadlineSpec[]): void {
+  function mergeDeadlines(specs: DeadlineSpec[], newClocks: boolean): void {
     for (const spec of specs) {
       const same = state.deadlines.filter((d) => d.id === spec.id || d.id.startsWith(`${spec.id}#`));
       const pending = same.find((d) => d.state === 'pending');
@@ -178,7 +183,9 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
         source: spec.source,
       };
       if (pending) Object.assign(pending, view);
-      else if (!same.some((d) => d.due === spec.due)) {
+      else if (same.length && lifecycleFixes && !newClocks) {
+        // Already met or missed: a shift of the clock (a hold) does not re-open it.
+      } else if (!same.some((d) => d.due === spec.due)) {
         // A new clock for an obligation already met or missed (e.g. a new meeting decision).
         state.deadlines.push({ id: same.length ? `${spec.id}#${same.length + 1}` : spec.id, ...view, state: 'pending' });
       }
@@ -213,8 +220,9 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
   }
 
   /** `asOf` later than now arms the next occurrence of a recurring obligation met early. */
-  async function reschedule(asOf?: string): Promise<Schedule> {
-    facts.asOf = asOf && asOf > nowIso() ? asOf : nowIso();
+  async function reschedule(asOf?: string, newClocks = false): Promise<Schedule> {
+    const candidates = [nowIso(), asOf ?? '', lifecycleFixes ? (recurringMetThrough ?? '') : ''];
+    facts.asOf = candidates.sort().pop()!;
     facts.allocationPending = allocationPending();
     const next = await policy.computeSchedule(facts);
     schedule = next;
@@ -230,7 +238,7 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
       };
     }
     mergeChecklist(next);
-    mergeDeadlines(next.deadlines);
+    mergeDeadlines(next.deadlines, newClocks);
     return next;
   }
 
@@ -261,20 +269,28 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
     return policy.localDate({ instant: nowIso() });
   }
 
-  async function raiseEscalation(side: Side, fromRank: ManagerRank, reason: string, deadlineId?: string, above?: Person) {
+  async function raiseEscalation(
+    side: Side,
+    fromRank: ManagerRank,
+    reason: string,
+    deadlineId?: string,
+    above?: Person,
+    level?: number,
+  ) {
     const to = personOnChain(side, fromRank, above);
     if (!to) {
       log.warn('no one on the escalation ladder to escalate to', { side, fromRank });
       return;
     }
     const raisedAt = nowIso();
-    const level = (above ? (state.escalations.find((e) => e.to.id === above.id)?.level ?? 0) : 0) + 1;
+    const legacyLevel = (above ? (state.escalations.find((e) => e.to.id === above.id)?.level ?? 0) : 0) + 1;
+    const rung = lifecycleFixes && level !== undefined ? level : legacyLevel;
     state.escalations.push({
       escalationId: `esc-${state.escalations.length + 1}`,
       reason,
       deadlineId,
       side,
-      level,
+      level: rung,
       to,
       raisedAt,
       respondBy: await policy.escalationRespondBy({ authority: state.authority, raisedAt }),
@@ -288,7 +304,19 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
       .map((i) => i.itemId);
   }
 
+  /** Escalations raised without a deadline (sign-off alert, tray) end when what they chase happens. */
+  function settleEscalations(reasonPattern: RegExp, note: string): void {
+    if (!lifecycleFixes) return;
+    for (const e of state.escalations) {
+      if (e.state === 'open' && !e.deadlineId && reasonPattern.test(e.reason)) {
+        e.state = 'answered';
+        e.answer = { by: 'system', decision: 'resolved', note, at: nowIso() };
+      }
+    }
+  }
+
   async function complete(how: CompletionHow, effectiveOn: string): Promise<void> {
+    settleEscalations(/signed off/, 'the checklist was signed off and the transfer completed');
     const receiver = state.people.receivingSocialWorker ? 'worker' : 'team-queue';
     facts.completedOn = effectiveOn;
     completionAwaitingSignOff = false;
@@ -375,6 +403,9 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
     if (!env || typeof env !== 'object' || !env.actor || typeof env.payload !== 'object' || env.payload === null) {
       invalid(`${name}: malformed event`);
     }
+    if (lifecycleFixes && (typeof env.actor.id !== 'string' || !Array.isArray(env.actor.roles) || !Array.isArray(env.actor.sides))) {
+      invalid(`${name}: the actor needs id, roles and sides`);
+    }
     if (!isPermitted(EVENT_PERMISSIONS[name], env.actor, state.people.allocatedSocialWorker.id)) {
       forbidden(`${env.actor.id} may not record ${name} on this transfer`);
     }
@@ -404,7 +435,9 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
       case 'checklistItem': {
         const item = state.checklist.find((i) => i.itemId === p.itemId);
         if (!item) notFound(`no checklist item ${String(p.itemId)} on this transfer`);
-        if (isCompleted() && item.state !== 'deferred' && p.state !== 'done') {
+        // After completion an item can only be done late; a deferred one cannot be reopened or waved off.
+        const afterCompletionAllowed = lifecycleFixes ? p.state === 'done' : item.state === 'deferred' || p.state === 'done';
+        if (isCompleted() && !afterCompletionAllowed) {
           invalid('after completion only deferred items can be completed');
         }
         if (p.state === 'historic-gap' && digest?.checklistGate !== 'sign-off') {
@@ -425,6 +458,13 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
         }
         if (p.status === 'held' && state.blocked) {
           invalid(`${state.blocked.rule}: the transfer is blocked: ${state.blocked.reason}`, { rule: state.blocked.rule });
+        }
+        if (p.status === 'held' && lifecycleFixes && preCompletion() && digest?.completion.includes('meeting')) {
+          if (state.status === 'returned-to-meeting') invalid('the case went back to the allocation meeting: record a new decision first');
+          const gate = digest.checklistGate;
+          if ((gate === 'sign-off' || gate === 'agreed-tasks') && blockingOpen().length > 0) {
+            invalid(`the checklist gate (${gate}) is not met: open ${blockingOpen().join(', ')}`, { open: blockingOpen() });
+          }
         }
         if (p.status === 'held' && state.status === 'identified' && digest?.usesWindow) {
           invalid('the transfer has not been notified yet');
@@ -452,6 +492,7 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
         if (state.exceptions.some((e) => e.exceptionId === p.exceptionId)) invalid('duplicate exceptionId');
         break;
       case 'exceptionDecision': {
+        if (lifecycleFixes) needPre();
         // Rank first, so that someone who may not approve learns nothing about the exception.
         const minRank = digest?.exceptionApproval.minRank;
         if (minRank && highestRank(env.actor) < rankIndex(minRank)) forbidden(`approving needs the rank ${minRank} or above`);
@@ -556,6 +597,7 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
       state.people.receivingSocialWorker = payload.receivingSocialWorker;
       if (['notified', 'acknowledged'].includes(state.status)) setStatus('preparing');
       meetDeadlines('allocation');
+      settleEscalations(/no named worker/, 'a receiving social worker was allocated');
       if (state.completion?.receiver === 'team-queue') {
         state.completion.receivingSocialWorker = payload.receivingSocialWorker;
         await reschedule();
@@ -654,7 +696,7 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
       state.agreedTasks = payload.agreedTasks;
       if (state.blocked?.by === 'decision') state.blocked = undefined;
       if (!state.blocked) setStatus(state.people.receivingSocialWorker ? 'preparing' : 'notified');
-      await reschedule();
+      await reschedule(undefined, true);
       meetDeadlines('decision');
       return `decision recorded on ${payload.on}`;
     },
@@ -677,7 +719,10 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
         (d) => d.state === 'pending' && specFor(d)?.repeats && specFor(d)?.metByEvent === payload.event,
       );
       meetDeadlines('trigger', payload.event);
-      if (recurring.length) await reschedule(recurring.map((d) => d.due).sort().pop());
+      if (recurring.length) {
+        recurringMetThrough = recurring.map((d) => d.due).sort().pop();
+        await reschedule(recurringMetThrough);
+      }
       if (isCompleted()) return `${payload.event} recorded on ${on}`;
       facts.triggerOccurredOn = payload.on;
       await reschedule();
@@ -896,7 +941,8 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
         await apply(name, env);
       } catch (err) {
         // A signal cannot answer its sender: an invalid one is kept in the history, never lost.
-        if (err instanceof ApplicationFailure) recordRejected(name, env, err);
+        // Anything else wrong with a signal is recorded too: a bad message must not wedge the run.
+        if (err instanceof ApplicationFailure || lifecycleFixes) recordRejected(name, env, err);
         else throw err;
       }
     });
@@ -996,7 +1042,7 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
       const e = state.escalations.find((x) => x.escalationId === timer.id);
       if (!e || e.state !== 'open') return;
       e.state = 'superseded';
-      await raiseEscalation(e.side, e.to.role as ManagerRank, e.reason, e.deadlineId, e.to);
+      await raiseEscalation(e.side, e.to.role as ManagerRank, e.reason, e.deadlineId, e.to, e.level + 1);
       detail = `escalation ${e.escalationId} unanswered: climbed a rung`;
     } else if (timer.kind === 'close') {
       setStatus('closed');
@@ -1040,7 +1086,17 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
     const changed = next
       ? await condition(() => version !== seen || isTerminal(), Math.max(next.at - Date.now(), 1))
       : await condition(() => version !== seen || isTerminal());
-    if (!changed && next) await withLock(() => fire(next));
+    if (!changed && next) {
+      await withLock(async () => {
+        // A handler may have run while this timer waited for the lock: fire only what is still due.
+        if (lifecycleFixes) {
+          const current = nextTimer();
+          const same = current && current.kind === next.kind && current.at === next.at && ('id' in current ? current.id : '') === ('id' in next ? next.id : '');
+          if (isTerminal() || !same || next.at > Date.now()) return;
+        }
+        await fire(next);
+      });
+    }
   }
 
   await condition(allHandlersFinished);
