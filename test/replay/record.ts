@@ -21,7 +21,9 @@ async function main() {
       const handle = await scenario.run(env, `replay-${scenario.name}`);
       const s = await state(handle);
       const history = await handle.fetchHistory();
-      const file = path.join(dir, `${scenario.name}@${s.policyVersion}.json`);
+      // REPLAY_TAG names a recording of a new code path beside the releases' files (e.g. after a patch).
+      const tag = process.env.REPLAY_TAG ? `+${process.env.REPLAY_TAG}` : '';
+      const file = path.join(dir, `${scenario.name}@${s.policyVersion}${tag}.json`);
       writeFileSync(file, `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
       console.log(`${scenario.name}: ${history.events?.length} events, status ${s.status} -> ${path.relative(process.cwd(), file)}`);
     }
