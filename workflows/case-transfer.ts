@@ -776,8 +776,10 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
       case 'extend-window':
         if (state.window) {
           Object.assign(facts, { windowEnd: ex.newWindowEnd, windowEndApprovedByException: true });
+          if (lifecycleFixes) facts.approvedThrough = ex.newWindowEnd;
         } else {
           Object.assign(facts, { agreedTransferOn: ex.newWindowEnd, windowEndApprovedByException: true });
+          if (lifecycleFixes) facts.approvedThrough = ex.newWindowEnd;
           state.agreedTransferOn = ex.newWindowEnd;
         }
         await reschedule();

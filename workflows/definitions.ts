@@ -192,6 +192,8 @@ export interface RuleViolation {
   field?: string;
   /** A date the rule would accept instead, when there is one. */
   suggestion?: string;
+  /** The proposed date the rule refused. */
+  value?: string;
   /** True when an approved exception may override it. */
   overridable: boolean;
 }
@@ -220,6 +222,8 @@ export interface ScheduleFacts {
   notifiedOn?: string;
   windowEnd?: string;
   windowEndApprovedByException?: boolean;
+  /** The date an approved exception allows; overridable bounds are waived only up to it. */
+  approvedThrough?: string;
   agreedTransferOn?: string;
   agreedTasks?: string[];
   triggerOccurredOn?: string;

@@ -91,7 +91,7 @@ export class ScheduleEngine {
       const v = this.checkBound(bound, facts, ctx, window?.endsOn);
       if (!v) continue;
       if (bound.severity === 'flag') schedule.warnings.push({ rule: v.rule, message: v.message });
-      else if (!(v.overridable && facts.windowEndApprovedByException)) schedule.violations.push(v);
+      else if (!(v.overridable && this.approved(v, facts))) schedule.violations.push(v);
     }
     schedule.violations.push(...this.siblingViolations(facts));
 
@@ -310,7 +310,7 @@ export class ScheduleEngine {
     const { value, field } = this.subjectValue(bound, facts, windowEnd);
     if (!value) return undefined;
     const check = bound.check;
-    const base = { rule: bound.rule, source: bound.source, field, overridable: bound.overridable };
+    const base = { rule: bound.rule, source: bound.source, field, overridable: bound.overridable, value };
     if (check.kind === 'blackout') {
       if (!evaluate(check.when, ctx) || (check.liftedByBestInterest && facts.bestInterestAgreed)) return undefined;
       const lastExam = facts.request.children.map((c) => c.facts?.[check.toChildFact]).find(Boolean);
@@ -330,6 +330,12 @@ export class ScheduleEngine {
       return { ...base, message: `${bound.message}: ${value} is before the earliest allowed date ${limit}`, suggestion: limit };
     }
     return undefined;
+  }
+
+  /** An approved two-sided exception waives an overridable bound, up to the date it approved. */
+  private approved(v: RuleViolation, facts: ScheduleFacts): boolean {
+    if (!facts.windowEndApprovedByException) return false;
+    return !facts.approvedThrough || !v.value || v.value <= facts.approvedThrough;
   }
 
   /** INV-7: a sibling left out of the transfer needs a recorded best-interest exemption. */

@@ -85,6 +85,10 @@ describe('Barking and Dagenham', () => {
     const late = schedule(req, { decidedOn: '2026-12-10', agreedTransferOn: '2026-12-29' });
     expect(late.violations).toEqual([expect.objectContaining({ rule: 'T-LBBD-02', suggestion: '2026-12-24', overridable: true })]);
     expect(schedule(req, { decidedOn: '2026-12-10', agreedTransferOn: '2026-12-29', windowEndApprovedByException: true }).violations).toEqual([]);
+    // The exception approved a date, not any date: beyond it the rule applies again.
+    const approved = { decidedOn: '2026-12-10', windowEndApprovedByException: true, approvedThrough: '2026-12-29' };
+    expect(schedule(req, { ...approved, agreedTransferOn: '2026-12-29' }).violations).toEqual([]);
+    expect(schedule(req, { ...approved, agreedTransferOn: '2027-01-15' }).violations.map((v) => v.rule)).toEqual(['T-LBBD-02']);
   });
 
   test('LBBD-03: placement order at 14:00 on Fri 18 Dec 2026 → notify by 14:00 Sat 19 Dec; transfer by Fri 1 Jan 2027 (practically Thu 31 Dec)', () => {
