@@ -13,7 +13,7 @@ import {
 import { POLICIES } from './policy/authorities';
 import { loadCalendar, type Calendar } from './policy/calendar/calendar';
 import { policyDigest } from './policy/digest';
-import { ScheduleEngine } from './policy/schedule';
+import { scheduleEngines } from './policy/schedule';
 import type { Policy } from './policy/types';
 
 /** The audit part of a published event: who did what, when, and the status before and after. */
@@ -58,7 +58,7 @@ function recentKeys(limit = 10_000) {
 
 export function createActivities(overrides: Partial<ActivityDeps> = {}) {
   const deps: ActivityDeps = { ...defaultDeps(), ...overrides };
-  const engine = (authority: AuthorityId) => new ScheduleEngine(deps.policies[authority], deps.calendar);
+  const engine = scheduleEngines(deps.policies, deps.calendar);
   const audited = recentKeys();
 
   return {

@@ -1,19 +1,13 @@
 // The API's view of the policies: listing them and computing previews with the same engine the
 // workflow uses through its local activity.
-import { DateTime } from 'luxon';
 import type { AuthorityId, ScheduleFacts } from '../workflows/definitions';
 import type { Calendar } from '../activities/policy/calendar/calendar';
-import { ScheduleEngine } from '../activities/policy/schedule';
+import { scheduleEngines } from '../activities/policy/schedule';
 import type { Policy } from '../activities/policy/types';
 import type { PolicyService } from './app';
 
 export function createPolicyService(calendar: Calendar, policies: Record<AuthorityId, Policy>): PolicyService {
-  const engines = new Map<AuthorityId, ScheduleEngine>();
-  const engine = (a: AuthorityId) => {
-    let e = engines.get(a);
-    if (!e) engines.set(a, (e = new ScheduleEngine(policies[a], calendar)));
-    return e;
-  };
+  const engine = scheduleEngines(policies, calendar);
   return {
     schedule: (facts: ScheduleFacts) => engine(facts.request.authority).compute(facts),
     list: () =>
@@ -27,6 +21,6 @@ export function createPolicyService(calendar: Calendar, policies: Record<Authori
       const p = policies[authority];
       return p ? { ...p, calendar: { version: calendar.version, coverage: calendar.coverage() } } : undefined;
     },
-    today: () => DateTime.now().setZone('Europe/London').toISODate()!,
+    today: () => calendar.toLocalDate(new Date().toISOString()),
   };
 }

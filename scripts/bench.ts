@@ -5,14 +5,13 @@
 // Sizes are for a 2-core machine; override with BENCH_TRANSFERS.
 import { performance } from 'node:perf_hooks';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { createActivities } from '../activities';
 import { POLICIES } from '../activities/policy/authorities';
 import { loadCalendar } from '../activities/policy/calendar/calendar';
 import { ScheduleEngine } from '../activities/policy/schedule';
-import { DEFAULT_BUNDLE_PATH } from '../worker/build-bundle';
+import { createWorker } from '../worker/create-worker';
 import {
   eventUpdates,
   SEARCH_ATTRIBUTE_KEYS,
@@ -75,11 +74,9 @@ async function serverBench(): Promise<void> {
       extraArgs: ['--log-level', 'error'],
     },
   });
-  const worker = await Worker.create({
+  const worker = await createWorker({
     connection: env.nativeConnection,
-    taskQueue: TASK_QUEUE,
-    workflowBundle: { codePath: DEFAULT_BUNDLE_PATH },
-    activities: createActivities({ audit: () => undefined, mail: undefined, webhook: undefined }),
+    deps: { audit: () => undefined, mail: undefined, webhook: undefined },
     maxCachedWorkflows: 100,
   });
   const running = worker.run();

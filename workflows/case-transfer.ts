@@ -393,10 +393,15 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
 
   // ------------------------------------------------------------------ events
 
-  /** A reason the policy forbids, written as CAPACITY, capacity or record-quality alike. */
-  function forbiddenReason(reason: string) {
+  /** Refuses a reason the policy forbids, written as CAPACITY, capacity or record-quality alike. */
+  function refuseForbiddenReason(reason: string, verb: 'stop' | 'refuse'): void {
     const token = reason.trim().toUpperCase().replace(/[\s-]+/g, '_');
-    return digest?.forbiddenRejectionReasons.find((f) => f.reason === token);
+    const refused = digest?.forbiddenRejectionReasons.find((f) => f.reason === token);
+    if (!refused) return;
+    invalid(`${refused.reason} is never a reason to ${verb} a transfer (${refused.rule}, ${refused.source}); instead: ${refused.instead}`, {
+      rule: refused.rule,
+      instead: refused.instead,
+    });
   }
 
   function check<E extends EventName>(name: E, env: EventEnvelope<EventPayloads[E]>): void {
@@ -548,25 +553,13 @@ export async function caseTransfer(input: StartTransferInput): Promise<TransferS
         needPre();
         if (typeof p.reason !== 'string' || !p.reason) invalid('reason is required');
         // Capacity and record quality never end a transfer, whichever route they come by (INV-2, INV-3).
-        const refused = forbiddenReason(p.reason);
-        if (refused) {
-          invalid(`${refused.reason} is never a reason to stop a transfer (${refused.rule}, ${refused.source}); instead: ${refused.instead}`, {
-            rule: refused.rule,
-            instead: refused.instead,
-          });
-        }
+        refuseForbiddenReason(p.reason, 'stop');
         break;
       }
       case 'rejection': {
         needPre();
         const reason = String(p.reason ?? '');
-        const refused = forbiddenReason(reason);
-        if (refused) {
-          invalid(`${reason} is never a reason to refuse a transfer (${refused.rule}, ${refused.source}); instead: ${refused.instead}`, {
-            rule: refused.rule,
-            instead: refused.instead,
-          });
-        }
+        refuseForbiddenReason(reason, 'refuse');
         if (digest && !digest.permittedRejectionReasons.includes(reason)) {
           invalid(`${reason} is not a permitted reason; permitted: ${digest.permittedRejectionReasons.join(', ')}`);
         }

@@ -382,3 +382,16 @@ export class ScheduleEngine {
     return items;
   }
 }
+
+/** One engine per authority, built on first use: the API's previews and the activities share this. */
+export function scheduleEngines(
+  policies: Record<string, Policy>,
+  calendar: Calendar,
+): (authority: string) => ScheduleEngine {
+  const engines = new Map<string, ScheduleEngine>();
+  return (authority) => {
+    let engine = engines.get(authority);
+    if (!engine) engines.set(authority, (engine = new ScheduleEngine(policies[authority], calendar)));
+    return engine;
+  };
+}

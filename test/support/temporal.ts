@@ -4,10 +4,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, Runtime, DefaultLogger, type LogLevel } from '@temporalio/worker';
+import { Runtime, DefaultLogger, type LogLevel, type Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
-import { createActivities, type ActivityDeps } from '../../activities';
-import { DEFAULT_BUNDLE_PATH } from '../../worker/build-bundle';
+import type { ActivityDeps } from '../../activities';
+import { createWorker } from '../../worker/create-worker';
 import { SEARCH_ATTRIBUTE_KEYS, TASK_QUEUE } from '../../workflows/definitions';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -60,13 +60,13 @@ export async function createTestWorker(
   env: TestWorkflowEnvironment,
   opts: { taskQueue?: string; deps?: Partial<ActivityDeps> } = {},
 ): Promise<Worker> {
-  return Worker.create({
+  // The production wiring, on the bundle the worker ships.
+  return createWorker({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue: opts.taskQueue ?? TASK_QUEUE,
-    workflowBundle: { codePath: DEFAULT_BUNDLE_PATH },
     // Never the shell's SMTP_URL or WEBHOOK_URL: a test opts in to mail and webhooks explicitly.
-    activities: createActivities({ audit: () => undefined, mail: undefined, webhook: undefined, ...opts.deps }),
+    deps: { audit: () => undefined, mail: undefined, webhook: undefined, ...opts.deps },
     maxCachedWorkflows: 100,
   });
 }
