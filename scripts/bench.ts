@@ -1,59 +1,52 @@
 // npm run bench: measures, and reports as numbers (never asserts),
 //   1. the schedule engine: schedules computed per second, per authority;
-//   2. on a real dev server: transfer starts per second, update round-trip latency (p50/p95),
-//      and the worker's memory with every transfer sleeping on its timers.
-// Sizes are for a 2-core machine; override with BENCH_TRANSFERS.
+//   2. on one real dev server, side by side: the 15-step lifecycle (a) through the HTTP API, (b) on
+//      the same workflow through the raw client, (c) on the bench's floor workflow; each with the
+//      email and webhook channels pointed at local sinks, then with them off (bench/lifecycle.ts);
+//   3. one worker process with many open transfers: time to process their starts, memory, and an
+//      update on a transfer evicted from the cache (bench/open-transfers.ts).
+// Sizes are for a 2-core machine: BENCH_LIFECYCLES (60), BENCH_CONCURRENCY (8), BENCH_OPEN (10000),
+// BENCH_CACHE (500, the worker's configured default); BENCH_ONLY=engine,lifecycle,open picks phases.
+import { createServer, type Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import pino from 'pino';
 import { POLICIES } from '../activities/policy/authorities';
 import { loadCalendar } from '../activities/policy/calendar/calendar';
+import { startMailCatcher } from '../activities/notifications/mail-catcher';
 import { ScheduleEngine } from '../activities/policy/schedule';
+import { createApp } from '../api/app';
+import { createVerifier } from '../api/auth';
+import { serve } from '../api/main';
+import { createPolicyService } from '../api/policy-service';
+import { apiConnectionOptions } from '../api/temporal-connection';
 import { createWorker } from '../worker/create-worker';
-import {
-  eventUpdates,
-  SEARCH_ATTRIBUTE_KEYS,
-  TASK_QUEUE,
-  workflowIdFor,
-  type Actor,
-  type TransferRequest,
-} from '../workflows/definitions';
+import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/definitions';
+import { CallCounter } from './bench/call-counter';
+import { floorDriver, httpDriver, JWT, lifecycleRequest, lifecycleSteps, rawDriver, runLifecycles, type LifecycleResult } from './bench/lifecycle';
+import { openTransfers } from './bench/open-transfers';
 import { ROOT } from './dev-secret';
 
-const TRANSFERS = Number(process.env.BENCH_TRANSFERS ?? 300);
+const LIFECYCLES = Number(process.env.BENCH_LIFECYCLES ?? 60);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const OPEN = Number(process.env.BENCH_OPEN ?? 10_000);
+const CACHE = Number(process.env.BENCH_CACHE ?? 500);
+const PHASES = new Set((process.env.BENCH_ONLY ?? 'engine,lifecycle,open').split(','));
+const FLOOR_QUEUE = 'bench-floor';
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-function request(i: number, today: string): TransferRequest {
-  return {
-    transferId: `bench-${Date.now().toString(36)}-${i}`,
-    authority: 'islington',
-    kind: 'isl-cin-to-cla',
-    children: [{ ref: `B-${i}`, dateOfBirth: '2014-01-01', legalStatus: 's20', lookedAfter: true }],
-    from: { service: 'CIN', team: 'bench-from' },
-    to: { service: 'CLA', team: 'bench-to' },
-    people: {
-      allocatedSocialWorker: { id: 'sw', role: 'social-worker' },
-      lineManager: { id: 'lm', role: 'line-manager' },
-      transferringManager: { id: 'tm1', role: 'team-manager' },
-      receivingManager: { id: 'tm2', role: 'team-manager' },
-      chain: { transferring: [{ id: 'sm1', role: 'service-manager' }], receiving: [{ id: 'sm2', role: 'service-manager' }] },
-    },
-    trigger: { event: 'first-cla-review', date: today },
-    notifiedOn: today,
-  };
-}
+const calendar = loadCalendar();
+const today = calendar.toLocalDate(new Date().toISOString());
+const plusDays = (date: string, days: number) => new Date(Date.parse(`${date}T12:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
 function engineBench(): void {
-  const calendar = loadCalendar();
   for (const policy of Object.values(POLICIES)) {
     const engine = new ScheduleEngine(policy, calendar);
     const kind = policy.kinds.find((k) => !k.outOfScope)!;
-    const req = { ...request(0, '2027-03-01'), authority: policy.authority, kind: kind.id };
+    const req = { ...lifecycleRequest('2027-03-01', '2027-04-05'), authority: policy.authority, kind: kind.id };
     const facts = { request: req, decidedOn: '2027-02-20', notifiedOn: '2027-03-01', heldDays: 0 };
     for (let i = 0; i < 200; i++) engine.compute(facts);
     const n = 5000;
@@ -64,7 +57,134 @@ function engineBench(): void {
   }
 }
 
-async function serverBench(): Promise<void> {
+/** A webhook receiver that accepts everything at once: the cost of delivery, not of a slow peer. */
+async function webhookSink(): Promise<{ url: string; server: Server; received: () => number }> {
+  let received = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      received += 1;
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}/events`, server, received: () => received };
+}
+
+function row(r: LifecycleResult): string {
+  const h = r.history;
+  return [
+    r.driver.padEnd(30),
+    r.perSecond.toFixed(2).padStart(7),
+    r.p50.toFixed(0).padStart(6),
+    r.p99.toFixed(0).padStart(6),
+    h.events.toFixed(0).padStart(7),
+    (h.bytes / 1024).toFixed(1).padStart(8),
+    r.billable.toFixed(1).padStart(8),
+    `  starts ${h.actions.starts.toFixed(0)}, updates ${r.calls.updates.toFixed(1)}, queries ${r.calls.queries.toFixed(1)}, ` +
+      `signals ${h.actions.signals.toFixed(0)}, timers ${h.actions.timers.toFixed(1)}, upserts ${h.actions.upserts.toFixed(1)}, ` +
+      `activities ${h.actions.activities.toFixed(1)}, local-activity tasks ${h.actions.localActivityTasks.toFixed(1)}`,
+  ].join(' ');
+}
+
+async function lifecycleBench(env: TestWorkflowEnvironment, native: NativeConnection): Promise<void> {
+  const counter = new CallCounter();
+  const options = apiConnectionOptions(env.address);
+  const connection = await Connection.connect({ ...options, interceptors: [...(options.interceptors ?? []), counter.interceptor] });
+  const client = new Client({ connection, namespace: env.namespace ?? 'default' });
+  const app = createApp({
+    client,
+    verifyToken: createVerifier(JWT),
+    policies: createPolicyService(calendar, POLICIES),
+    logger: pino({ level: 'silent' }),
+    rateLimit: { limit: 1_000_000 },
+  });
+  const api = await serve(app, { port: 0, host: '127.0.0.1' });
+  const floorWorker = await Worker.create({
+    connection: native,
+    namespace: env.namespace ?? 'default',
+    taskQueue: FLOOR_QUEUE,
+    workflowsPath: require.resolve('./bench/floor-workflow'),
+  });
+  const floorRunning = floorWorker.run();
+  const mail = await startMailCatcher({ port: 0, uiPort: false, capacity: 1_000_000 });
+  const webhook = await webhookSink();
+
+  const trigger = plusDays(today, 35);
+  const checklist = createPolicyService(calendar, POLICIES)
+    .schedule({ request: lifecycleRequest(today, trigger), decidedOn: today, notifiedOn: today, heldDays: 0 })
+    .checklist.map((c) => c.itemId);
+  const steps = lifecycleSteps(today, checklist);
+  const drivers = [await httpDriver(`http://127.0.0.1:${api.port}`), rawDriver(client), floorDriver(client, FLOOR_QUEUE)];
+  const results: { sinks: string; r: LifecycleResult }[] = [];
+  try {
+    for (const sinks of ['on', 'off'] as const) {
+      const worker = await createWorker({
+        connection: native,
+        namespace: env.namespace ?? 'default',
+        deps: {
+          audit: () => undefined,
+          mail: sinks === 'on'
+            ? { smtpUrl: mail.smtpUrl, from: 'Case transfers <bench@localhost>', publicBaseUrl: 'http://localhost', timeoutMs: 10_000, invite: { minutes: 60 } }
+            : undefined,
+          webhook: sinks === 'on' ? { url: webhook.url, secret: 'bench-webhook-secret-0123456789', timeoutMs: 10_000 } : undefined,
+        },
+      });
+      const running = worker.run();
+      try {
+        for (const driver of drivers) {
+          // A few lifecycles first, so bundles, caches and connections are warm for every path alike.
+          await runLifecycles({ driver, inspector: client, counter, transfers: CONCURRENCY, concurrency: CONCURRENCY, request: () => lifecycleRequest(today, trigger), steps });
+          const r = await runLifecycles({ driver, inspector: client, counter, transfers: LIFECYCLES, concurrency: CONCURRENCY, request: () => lifecycleRequest(today, trigger), steps });
+          results.push({ sinks, r });
+        }
+      } finally {
+        worker.shutdown();
+        await running;
+      }
+    }
+  } finally {
+    floorWorker.shutdown();
+    await floorRunning;
+    await api.close();
+    await connection.close();
+    await mail.close();
+    webhook.server.close();
+  }
+
+  console.log(`\nlifecycle: ${LIFECYCLES} transfers of ${steps.length + 1} messages each, ${CONCURRENCY} at a time; costs per transfer`);
+  console.log(`${'sinks  path'.padEnd(37)} ${'tr/s'.padStart(7)} ${'p50ms'.padStart(6)} ${'p99ms'.padStart(6)} ${'events'.padStart(7)} ${'hist KB'.padStart(8)} ${'actions'.padStart(8)}`);
+  for (const { sinks, r } of results) console.log(`${sinks.padEnd(6)} ${row(r)}`);
+  for (const sinks of ['on', 'off']) {
+    const [a, b, c] = results.filter((x) => x.sinks === sinks).map((x) => x.r);
+    console.log(
+      `ratios, sinks ${sinks}: a/c ${(a.perSecond / c.perSecond).toFixed(2)}, b/c ${(b.perSecond / c.perSecond).toFixed(2)} (transfers/s); ` +
+        `p99 a/c ${(a.p99 / c.p99).toFixed(2)}, b/c ${(b.p99 / c.p99).toFixed(2)}`,
+    );
+  }
+  console.log(`sinks received: ${mail.messages().length} emails, ${webhook.received()} webhook posts`);
+}
+
+async function openBench(env: TestWorkflowEnvironment): Promise<void> {
+  const r = await openTransfers({
+    client: env.client,
+    address: env.address,
+    namespace: env.namespace ?? 'default',
+    transfers: OPEN,
+    cache: CACHE,
+    request: () => ({ ...lifecycleRequest(today, plusDays(today, 35)), notifiedOn: today }),
+  });
+  console.log(
+    `\nopen transfers: ${r.transfers} started in ${r.startsSeconds.toFixed(1)} s, processed by one worker (cache ${r.cache}) in ` +
+      `${r.processedSeconds.toFixed(1)} s; worker rss ${r.rssMiB.toFixed(0)} MiB, heap used ${r.heapMiB.toFixed(0)} MiB; ` +
+      `update on an evicted transfer p50 ${r.evictedUpdateP50.toFixed(0)} ms, p99 ${r.evictedUpdateP99.toFixed(0)} ms`,
+  );
+}
+
+async function main(): Promise<void> {
+  if (PHASES.has('engine')) engineBench();
+  if (!PHASES.has('lifecycle') && !PHASES.has('open')) return;
   Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
   const cli = path.join(ROOT, '.tools', 'bin', 'temporal');
   const env = await TestWorkflowEnvironment.createLocal({
@@ -74,65 +194,12 @@ async function serverBench(): Promise<void> {
       extraArgs: ['--log-level', 'error'],
     },
   });
-  const worker = await createWorker({
-    connection: env.nativeConnection,
-    deps: { audit: () => undefined, mail: undefined, webhook: undefined },
-    maxCachedWorkflows: 100,
-  });
-  const running = worker.run();
-  const today = loadCalendar().toLocalDate(new Date().toISOString());
-  const integration: Actor = { id: 'bench', roles: ['integration'], sides: [], kind: 'integration' };
-  const rssBefore = process.memoryUsage().rss;
   try {
-    const t0 = performance.now();
-    const handles = [];
-    for (let batch = 0; batch < TRANSFERS; batch += 20) {
-      const started = await Promise.all(
-        Array.from({ length: Math.min(20, TRANSFERS - batch) }, (_, j) => {
-          const r = request(batch + j, today);
-          return env.client.workflow.start('caseTransfer', {
-            workflowId: workflowIdFor(r.transferId),
-            taskQueue: TASK_QUEUE,
-            args: [{ request: r, requestHash: 'bench', startedBy: integration, receivedOn: today }],
-          });
-        }),
-      );
-      handles.push(...started);
-    }
-    const startMs = performance.now() - t0;
-    console.log(`server  ${TRANSFERS} transfers started in ${(startMs / 1000).toFixed(1)} s: ${Math.round((TRANSFERS / startMs) * 1000)} starts/s`);
-
-    // Let the starts' own workflow tasks and outbox activities finish, so updates are measured alone.
-    await new Promise((r) => setTimeout(r, 5000));
-    const receivingTm: Actor = { id: 'tm2', roles: ['team-manager'], sides: ['receiving'], kind: 'person' };
-    const sample = handles.slice(0, Math.min(100, handles.length));
-    const latencies: number[] = [];
-    for (const h of sample) {
-      const u0 = performance.now();
-      await h.executeUpdate(eventUpdates.acknowledgement as never, { args: [{ actor: receivingTm, payload: {} }] });
-      latencies.push(performance.now() - u0);
-    }
-    latencies.sort((a, b) => a - b);
-    console.log(
-      `server  update round trip (acknowledgement, ${sample.length} sequential, mostly evicted from cache): ` +
-        `p50 ${percentile(latencies, 50).toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms`,
-    );
-    global.gc?.();
-    const mem = process.memoryUsage();
-    console.log(
-      `worker  memory with ${TRANSFERS} sleeping transfers (cache 100): rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB ` +
-        `(+${((mem.rss - rssBefore) / 2 ** 20).toFixed(0)} MiB), heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB`,
-    );
+    if (PHASES.has('lifecycle')) await lifecycleBench(env, env.nativeConnection);
+    if (PHASES.has('open')) await openBench(env);
   } finally {
-    worker.shutdown();
-    await running;
     await env.teardown();
   }
-}
-
-async function main(): Promise<void> {
-  engineBench();
-  await serverBench();
 }
 
 main().catch((err) => {

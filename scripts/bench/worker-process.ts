@@ -1,0 +1,38 @@
+// One worker process as production wires it (worker/create-worker.ts, the configured cache size),
+// run as a child of the bench so that its memory is its own. Answers 'memory' with its usage
+// after a full GC, and drains on 'stop'.
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { loadConfig } from '../../config';
+import { createWorker } from '../../worker/create-worker';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS! });
+  const worker = await createWorker({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+    deps: { audit: () => undefined },
+  });
+  process.on('message', (message) => {
+    if (message === 'memory') {
+      (global as { gc?: () => void }).gc?.();
+      const { rss, heapUsed } = process.memoryUsage();
+      process.send!({ rss, heapUsed });
+    } else if (message === 'stop') {
+      worker.shutdown();
+    }
+  });
+  const running = worker.run();
+  process.send!('ready');
+  await running;
+  await connection.close();
+  process.exit(0);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
