@@ -10,9 +10,9 @@ import {
   type SendResult,
   type WebhookSettings,
 } from './notifications';
-import { POLICIES } from './policy/authorities';
 import { loadCalendar, type Calendar } from './policy/calendar/calendar';
 import { policyDigest } from './policy/digest';
+import { policiesFrom, type PolicyRegistry } from './policy/registry';
 import { scheduleEngines } from './policy/schedule';
 import type { Policy } from './policy/types';
 
@@ -26,7 +26,8 @@ export function auditRecord(message: TransferEventMessage): AuditRecord {
 
 export interface ActivityDeps {
   calendar: Calendar;
-  policies: Record<AuthorityId, Policy>;
+  /** Every loaded policy file (POLICY_DIR, default the shipped policies/ folder). */
+  policies: PolicyRegistry;
   /** Where audit records go; structured, and free of personal data by construction. */
   audit: (record: AuditRecord) => void | Promise<void>;
   /** SMTP for notifications; absent, no email is sent. */
@@ -36,11 +37,12 @@ export interface ActivityDeps {
 }
 
 export function defaultDeps(): ActivityDeps {
+  const config = loadConfig();
   return {
     calendar: loadCalendar(),
-    policies: POLICIES,
+    policies: policiesFrom(config.POLICY_DIR),
     audit: (record) => console.log(JSON.stringify({ level: 'info', msg: 'transfer event', ...record })),
-    ...deliverySettings(loadConfig()),
+    ...deliverySettings(config),
   };
 }
 
@@ -58,27 +60,40 @@ function recentKeys(limit = 10_000) {
 
 export function createActivities(overrides: Partial<ActivityDeps> = {}) {
   const deps: ActivityDeps = { ...defaultDeps(), ...overrides };
-  const engine = scheduleEngines(deps.policies, deps.calendar);
+  const engine = scheduleEngines(deps.calendar);
   const audited = recentKeys();
+  /**
+   * The policy a transfer runs under: the version it names, else the one in force today. (Pinning
+   * the version in the workflow's state comes with the workflow rework; the version is accepted here
+   * already so that step needs no activity change.)
+   */
+  const policyOf = (authority: AuthorityId, version?: string): Policy => {
+    if (version) {
+      const pinned = deps.policies.policyFor(authority, version);
+      if (!pinned) throw new Error(`No ${authority} policy version ${version} is loaded`);
+      return pinned;
+    }
+    return deps.policies.inForce(authority, deps.calendar.toLocalDate(new Date().toISOString()));
+  };
 
   return {
     /** Local activity: the policy facts a running transfer keeps. */
-    async loadPolicyDigest(input: { authority: AuthorityId; kind: string }): Promise<PolicyDigest> {
-      return policyDigest(deps.policies[input.authority], input.kind);
+    async loadPolicyDigest(input: { authority: AuthorityId; kind: string; policyVersion?: string }): Promise<PolicyDigest> {
+      return policyDigest(policyOf(input.authority, input.policyVersion), input.kind);
     },
 
     /** Local activity: every clock, the window, the checklist and rule violations. */
     async computeSchedule(facts: ScheduleFacts): Promise<Schedule> {
-      return engine(facts.request.authority).compute(facts);
+      return engine(policyOf(facts.request.authority)).compute(facts);
     },
 
     /** Local activity: when an escalation raised now must be answered before it climbs. */
-    async escalationRespondBy(input: { authority: AuthorityId; raisedAt: string }): Promise<string> {
-      const policy = deps.policies[input.authority];
+    async escalationRespondBy(input: { authority: AuthorityId; raisedAt: string; policyVersion?: string }): Promise<string> {
+      const policy = policyOf(input.authority, input.policyVersion);
       const within = policy.escalationResponse.within;
       if (within.unit === 'hours') return deps.calendar.addHours(input.raisedAt, within.n);
       const raisedOn = deps.calendar.toLocalDate(input.raisedAt);
-      return deps.calendar.breachInstant(engine(input.authority).shift(raisedOn, within));
+      return deps.calendar.breachInstant(engine(policy).shift(raisedOn, within));
     },
 
     /** Local activity: the London calendar day of an instant (for effective dates). */

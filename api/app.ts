@@ -35,7 +35,7 @@ import { invalidToken, type Principal, type TokenVerifier } from './auth';
 import { listTransfers } from './listing';
 import { createLogger, createMetrics, metricsMiddleware, requestLogger, type ApiMetrics } from './observability';
 import { buildOpenApi } from './openapi';
-import { fromZod, HttpProblem, PROBLEM_BASE, sendProblem } from './problem';
+import { fromZod, HttpProblem, PROBLEM_BASE, sendProblem, type FieldError } from './problem';
 import { expressPath, ROUTES, routesFor, type RouteSpec } from './routes';
 import { idempotencyKeySchema, type StartBody } from './schemas';
 import { toHttpProblem } from './temporal-errors';
@@ -43,6 +43,8 @@ import { toHttpProblem } from './temporal-errors';
 export interface PolicyService {
   /** Throws UnknownKindError for a kind the authority does not have. */
   schedule(facts: ScheduleFacts): Schedule;
+  /** A policy file for the authority is loaded (in force or not). */
+  has(authority: AuthorityId): boolean;
   list(): unknown[];
   get(authority: AuthorityId): unknown | undefined;
   /** Today's date in Europe/London. */
@@ -105,9 +107,14 @@ export function canonicalHash(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(canon(value))).digest('hex');
 }
 
-function parse<T extends z.ZodType>(schema: T, value: unknown, where: 'body' | 'query' | 'path' | 'header'): z.infer<T> {
+function parse<T extends z.ZodType>(
+  schema: T,
+  value: unknown,
+  where: 'body' | 'query' | 'path' | 'header',
+  extra: FieldError[] = [],
+): z.infer<T> {
   const r = schema.safeParse(value);
-  if (!r.success) throw fromZod(r.error, where);
+  if (!r.success || extra.length) throw fromZod(r.error, where, extra);
   return r.data;
 }
 
@@ -179,6 +186,13 @@ export function createApp(deps: AppDeps) {
   });
   app.use('/v1', authenticate, limiter);
 
+  /** The schemas check an authority id's form; whether its policy is loaded is data. */
+  function unknownAuthority(value: unknown, path: string): FieldError[] {
+    const authority = value && typeof value === 'object' ? (value as { authority?: unknown }).authority : undefined;
+    if (typeof authority !== 'string' || !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(authority) || policies.has(authority)) return [];
+    return [{ path, message: `no policy is loaded for authority '${authority}' (GET /v1/policies lists them)` }];
+  }
+
   /** Registers one route of the table: validation from its schemas, then the handler. */
   function route(spec: RouteSpec, handler: (ctx: Ctx) => unknown, gate?: (p: Principal) => void) {
     app[spec.method](expressPath(spec.path), async (req: AuthedRequest, res: Response) => {
@@ -186,13 +200,15 @@ export function createApp(deps: AppDeps) {
       if (spec.auth) gate?.(principal);
       const params = parse(spec.params, { ...req.params }, 'path') as Record<string, string>;
       // Probes and browsers on the open endpoints may add query strings; /v1 rejects unknown ones.
-      const query = spec.auth ? (parse(spec.query, req.query ?? {}, 'query') as Record<string, unknown>) : {};
+      const query = spec.auth
+        ? (parse(spec.query, req.query ?? {}, 'query', unknownAuthority(req.query, 'query.authority')) as Record<string, unknown>)
+        : {};
       let body: unknown;
       if (spec.body) {
         if (req.is(['application/json', 'application/*+json']) === false) {
           throw new HttpProblem(415, 'Send the body as application/json');
         }
-        body = parse(spec.body, req.body ?? {}, 'body');
+        body = parse(spec.body, req.body ?? {}, 'body', unknownAuthority(req.body, 'authority'));
       }
       await handler({ req, res, principal, params, query, body });
     });
@@ -242,6 +258,9 @@ export function createApp(deps: AppDeps) {
       return { request, schedule };
     } catch (err) {
       const name = (err as Error).name;
+      if (name === 'NoPolicyInForceError') {
+        throw new HttpProblem(400, (err as Error).message, { errors: [{ path: 'authority', message: (err as Error).message }] });
+      }
       if (name === 'UnknownKindError') {
         throw new HttpProblem(400, (err as Error).message, { errors: [{ path: 'kind', message: (err as Error).message }] });
       }

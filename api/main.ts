@@ -3,8 +3,8 @@ import { Client } from '@temporalio/client';
 import type { Server, ServerResponse } from 'node:http';
 import type { Express } from 'express';
 import { loadConfig, type Config } from '../config';
-import { POLICIES } from '../activities/policy/authorities';
 import { loadCalendar } from '../activities/policy/calendar/calendar';
+import { policiesFrom } from '../activities/policy/registry';
 import { createApp, type AppDeps } from './app';
 import { createVerifier } from './auth';
 import { createLogger, createMetrics } from './observability';
@@ -67,7 +67,7 @@ export async function startApi(config: Config = loadConfig(), overrides: Partial
       issuer: config.AUTH_ISSUER,
       audience: config.AUTH_AUDIENCE,
     }),
-    policies: createPolicyService(loadCalendar(), POLICIES),
+    policies: createPolicyService(loadCalendar(), policiesFrom(config.POLICY_DIR)),
     checkReady: async () => {
       // A second argument would be taken as a callback by protobufjs; bound the call with a deadline.
       await connection.withDeadline(Date.now() + 2000, () => connection.healthService.check({}));

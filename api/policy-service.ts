@@ -1,26 +1,43 @@
 // The API's view of the policies: listing them and computing previews with the same engine the
-// workflow uses through its local activity.
-import type { AuthorityId, ScheduleFacts } from '../workflows/definitions';
+// workflow uses through its local activity. New transfers get the version in force today.
+import type { ScheduleFacts } from '../workflows/definitions';
 import type { Calendar } from '../activities/policy/calendar/calendar';
+import type { PolicyRegistry } from '../activities/policy/registry';
 import { scheduleEngines } from '../activities/policy/schedule';
-import type { Policy } from '../activities/policy/types';
 import type { PolicyService } from './app';
 
-export function createPolicyService(calendar: Calendar, policies: Record<AuthorityId, Policy>): PolicyService {
-  const engine = scheduleEngines(policies, calendar);
+export function createPolicyService(calendar: Calendar, registry: PolicyRegistry): PolicyService {
+  const engine = scheduleEngines(calendar);
+  const today = () => calendar.toLocalDate(new Date().toISOString());
   return {
-    schedule: (facts: ScheduleFacts) => engine(facts.request.authority).compute(facts),
+    schedule: (facts: ScheduleFacts) => engine(registry.inForce(facts.request.authority, today())).compute(facts),
+    has: (authority: string) => registry.has(authority),
     list: () =>
-      Object.values(policies).map((p) => ({
+      registry.allInForce(today()).map((p) => ({
         authority: p.authority,
         name: p.name,
         policyVersion: p.policyVersion,
+        effectiveFrom: p.effectiveFrom,
         kinds: p.kinds.filter((k) => !k.outOfScope).map((k) => ({ id: k.id, title: k.title, source: k.source })),
       })),
-    get: (authority: AuthorityId) => {
-      const p = policies[authority];
-      return p ? { ...p, calendar: { version: calendar.version, coverage: calendar.coverage() } } : undefined;
+    get: (authority: string) => {
+      if (!registry.has(authority)) return undefined;
+      const on = today();
+      const versions = registry.versions(authority);
+      const current = versions.filter((v) => v.effectiveFrom <= on).at(-1);
+      return {
+        ...(current ?? { authority, name: versions[0].name, policyVersion: null }),
+        // Every loaded version: the one in force, the earlier ones running transfers may still use,
+        // and any that take effect later.
+        versions: versions.map((v, i) => ({
+          policyVersion: v.policyVersion,
+          effectiveFrom: v.effectiveFrom,
+          supersededOn: versions[i + 1]?.effectiveFrom,
+          status: v === current ? 'in-force' : v.effectiveFrom > on ? 'scheduled' : 'earlier',
+        })),
+        calendar: { version: calendar.version, coverage: calendar.coverage() },
+      };
     },
-    today: () => calendar.toLocalDate(new Date().toISOString()),
+    today,
   };
 }

@@ -88,8 +88,11 @@ function flatten(issues: readonly Issue[], base: readonly PropertyKey[] = []): {
   return out;
 }
 
-export function fromZod(error: ZodError, where: 'body' | 'query' | 'path' | 'header'): HttpProblem {
-  const errors = flatten(error.issues).map((i) => ({ path: zodPath(i.path, where === 'body' ? '' : where), message: i.message }));
+export function fromZod(error: ZodError | undefined, where: 'body' | 'query' | 'path' | 'header', extra: FieldError[] = []): HttpProblem {
+  const errors = [
+    ...flatten(error?.issues ?? []).map((i) => ({ path: zodPath(i.path, where === 'body' ? '' : where), message: i.message })),
+    ...extra,
+  ];
   return new HttpProblem(400, `The ${where} does not match the schema: ${errors.length} invalid field(s)`, {
     type: `${PROBLEM_BASE}validation`,
     errors,

@@ -28,6 +28,8 @@ export const configSchema = z.object({
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(500),
   WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(1).default(20),
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
+  /** The folder of policy files (one per authority and version); default the shipped policies/. */
+  POLICY_DIR: z.string().min(1).optional(),
   EXTRA_BANK_HOLIDAYS: z
     .string()
     .regex(/^(\d{4}-\d{2}-\d{2})(,\d{4}-\d{2}-\d{2})*$/, 'must be comma-separated YYYY-MM-DD dates')

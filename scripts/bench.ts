@@ -15,7 +15,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
-import { POLICIES } from '../activities/policy/authorities';
+import { policiesFrom } from '../activities/policy/registry';
 import { loadCalendar } from '../activities/policy/calendar/calendar';
 import { startMailCatcher } from '../activities/notifications/mail-catcher';
 import { ScheduleEngine } from '../activities/policy/schedule';
@@ -43,7 +43,7 @@ const today = calendar.toLocalDate(new Date().toISOString());
 const plusDays = (date: string, days: number) => new Date(Date.parse(`${date}T12:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
 function engineBench(): void {
-  for (const policy of Object.values(POLICIES)) {
+  for (const policy of policiesFrom().allInForce(today)) {
     const engine = new ScheduleEngine(policy, calendar);
     const kind = policy.kinds.find((k) => !k.outOfScope)!;
     const req = { ...lifecycleRequest('2027-03-01', '2027-04-05'), authority: policy.authority, kind: kind.id };
@@ -96,7 +96,7 @@ async function lifecycleBench(env: TestWorkflowEnvironment, native: NativeConnec
   const app = createApp({
     client,
     verifyToken: createVerifier(JWT),
-    policies: createPolicyService(calendar, POLICIES),
+    policies: createPolicyService(calendar, policiesFrom()),
     logger: pino({ level: 'silent' }),
     rateLimit: { limit: 1_000_000 },
   });
@@ -112,7 +112,7 @@ async function lifecycleBench(env: TestWorkflowEnvironment, native: NativeConnec
   const webhook = await webhookSink();
 
   const trigger = plusDays(today, 35);
-  const checklist = createPolicyService(calendar, POLICIES)
+  const checklist = createPolicyService(calendar, policiesFrom())
     .schedule({ request: lifecycleRequest(today, trigger), decidedOn: today, notifiedOn: today, heldDays: 0 })
     .checklist.map((c) => c.itemId);
   const steps = lifecycleSteps(today, checklist);

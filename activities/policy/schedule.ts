@@ -383,15 +383,12 @@ export class ScheduleEngine {
   }
 }
 
-/** One engine per authority, built on first use: the API's previews and the activities share this. */
-export function scheduleEngines(
-  policies: Record<string, Policy>,
-  calendar: Calendar,
-): (authority: string) => ScheduleEngine {
-  const engines = new Map<string, ScheduleEngine>();
-  return (authority) => {
-    let engine = engines.get(authority);
-    if (!engine) engines.set(authority, (engine = new ScheduleEngine(policies[authority], calendar)));
+/** One engine per policy version, built on first use: the API's previews and the activities share this. */
+export function scheduleEngines(calendar: Calendar): (policy: Policy) => ScheduleEngine {
+  const engines = new WeakMap<Policy, ScheduleEngine>();
+  return (policy) => {
+    let engine = engines.get(policy);
+    if (!engine) engines.set(policy, (engine = new ScheduleEngine(policy, calendar)));
     return engine;
   };
 }

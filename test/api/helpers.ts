@@ -8,7 +8,7 @@ import { createApp, type AppDeps } from '../../api/app';
 import { createVerifier } from '../../api/auth';
 import { createPolicyService } from '../../api/policy-service';
 import { apiConnectionOptions, lazyConnection } from '../../api/temporal-connection';
-import { POLICIES } from '../../activities/policy/authorities';
+import { policiesFrom } from '../../activities/policy/registry';
 import { loadCalendar } from '../../activities/policy/calendar/calendar';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Person, TransferRequest } from '../../workflows/definitions';
@@ -19,7 +19,7 @@ export const silentLogger = pino({ level: 'silent' });
 
 let policyService: ReturnType<typeof createPolicyService> | undefined;
 export function testPolicies() {
-  return (policyService ??= createPolicyService(loadCalendar(), POLICIES));
+  return (policyService ??= createPolicyService(loadCalendar(), policiesFrom()));
 }
 
 export function testApp(client: Client, overrides: Partial<AppDeps> = {}) {

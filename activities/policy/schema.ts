@@ -1,0 +1,248 @@
+// The policy file format: one zod schema, from which the TypeScript types (types.ts), the JSON Schema
+// editors use (policies/policy.schema.json) and the loader's checks all come. Objects are strict so
+// that a misspelt key is an error, not a silently ignored rule.
+import { z } from 'zod';
+import type {
+  Blocker,
+  ChecklistGate,
+  CompletionHow,
+  ManagerRank,
+  MetBy,
+  MissAction,
+  Side,
+} from '../../workflows/definitions';
+
+// The workflow contract owns these unions; the schema repeats them and the checks at the bottom
+// make the compiler fail if the two drift apart.
+const MANAGER_RANK_VALUES = ['line-manager', 'team-manager', 'service-manager', 'head-of-service', 'assistant-director', 'director'] as const;
+const SIDE_VALUES = ['transferring', 'receiving'] as const;
+const MET_BY_VALUES = [
+  'notification', 'acknowledgement', 'allocation', 'meeting-held', 'decision', 'trigger', 'completion', 'remediation-done', 'never',
+] as const;
+const COMPLETION_VALUES = ['meeting', 'trigger-event', 'agreed-date', 'window-end', 'manual'] as const;
+const GATE_VALUES = ['non-blocking', 'sign-off', 'agreed-tasks', 'deferred', 'remediation'] as const;
+
+export const FACTS = [
+  'LAC', 's17', 's20', 's47', 'cpPlan', 'so', 'careOrder', 'po', 'sgo', 'inPLO', 'inProceedings', 'uasc', 'siblings',
+  'neglect', 'dva', 'cseHighRisk', 'adoptionPlan', 'permanenceOutsideFamily', 'receivingEarlyHelp', 'turning18',
+  'enteredCareAtAge16', 'involvementOver5HalfMonths', 'qualifyingChild', 'posesRiskClient', 'disability', 'allocationPending',
+] as const;
+
+export const CHILD_DATE_FACTS = ['placementStartOn', 'enteredCareOn', 'involvementStartedOn', 'lastGcseExamOn', 'lastClosedOn'] as const;
+
+const isoDate = z.iso.date().describe('A calendar day, YYYY-MM-DD');
+const text = z.string().min(1);
+const id = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be lower-case words joined by hyphens, e.g. written-notification');
+const ruleId = z.string().regex(/^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$/, 'must be a rule id in capitals, e.g. T-ISL-07 or R-SIB-ISL-1');
+const source = text.describe('Where the rule comes from in the protocol document, e.g. "000 §9"');
+const managerRank = z.enum(MANAGER_RANK_VALUES);
+const side = z.enum(SIDE_VALUES);
+
+const n = z.number().int();
+export const durationSchema = z
+  .discriminatedUnion('unit', [
+    z.strictObject({ unit: z.literal('days'), n }),
+    z.strictObject({ unit: z.literal('weeks'), n }),
+    z.strictObject({ unit: z.literal('months'), n }),
+    z.strictObject({ unit: z.literal('years'), n }),
+    z.strictObject({ unit: z.literal('months-and-days'), months: n, days: n }),
+    z.strictObject({ unit: z.literal('working-days'), n }),
+    z.strictObject({ unit: z.literal('hours'), n }),
+    z.strictObject({ unit: z.literal('next-day') }).describe('By the next day: the next calendar day'),
+  ])
+  .describe('A length of time in the words the protocols use (DOMAIN §0.3)');
+
+export const anchorSchema = z
+  .union([
+    z.enum([
+      'decidedOn', 'notifiedOn', 'trigger', 'triggerOccurredOn', 'agreedTransferOn', 'windowEnd', 'completedOn',
+      'remediationLetterOn', 'meetingScheduledOn',
+    ]),
+    z.strictObject({ birthday: z.number().int().min(0).max(25) }).describe("The (first) child's birthday at this age"),
+    z.strictObject({ childFact: z.enum(CHILD_DATE_FACTS) }).describe("A date among the (first) child's facts"),
+  ])
+  .describe('The date a clock counts from');
+
+/** A condition on the transfer's facts (DOMAIN §6.0). Recursive, so its type is written out. */
+export type Condition =
+  | 'all'
+  | 'ifApplicable'
+  | { fact: Fact }
+  | { ageAtLeast: number }
+  | { kind: string[] }
+  | { allOf: Condition[] }
+  | { anyOf: Condition[] }
+  | { not: Condition };
+export type Fact = (typeof FACTS)[number];
+
+export const conditionSchema: z.ZodType<Condition> = z
+  .lazy(() =>
+    z.union([
+      z.enum(['all', 'ifApplicable']),
+      z.strictObject({ fact: z.enum(FACTS) }),
+      z.strictObject({ ageAtLeast: z.number().int().min(0) }),
+      z.strictObject({ kind: z.array(z.string().regex(/^[a-z0-9-]+\*?$/)).min(1) }).describe('Transfer kinds; a trailing * matches a prefix'),
+      z.strictObject({ allOf: z.array(conditionSchema).min(1) }),
+      z.strictObject({ anyOf: z.array(conditionSchema).min(1) }),
+      z.strictObject({ not: conditionSchema }),
+    ]),
+  )
+  .describe('A condition on the transfer\'s facts');
+
+const missActionSchema = z
+  .discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('flag') }),
+    z.strictObject({ kind: z.literal('escalate'), side, fromRank: managerRank, reason: text }),
+  ])
+  .describe('What happens when the deadline is missed');
+
+export const deadlineRuleSchema = z.strictObject({
+  id: id.describe('Stable id of the deadline within a transfer, e.g. written-notification'),
+  rule: ruleId,
+  source,
+  what: text,
+  anchor: anchorSchema,
+  offset: durationSchema,
+  direction: z.enum(['after', 'before']).optional().describe('`before` counts back from the anchor. Default `after`'),
+  at: z
+    .union([z.enum(['end-of-day', 'exact']), z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be end-of-day, exact or a time HH:MM')])
+    .optional()
+    .describe('When on the due date it falls due: end-of-day (default), exact (hour clocks) or HH:MM London time'),
+  metBy: z.enum(MET_BY_VALUES),
+  onMissed: missActionSchema,
+  kinds: z.array(id).min(1).optional().describe('Transfer kinds the clock applies to; absent = every kind'),
+  phase: z.enum(['before-completion', 'after-completion']).optional(),
+  when: conditionSchema.optional().describe('Only armed when this condition on the facts holds'),
+  repeatEvery: durationSchema.optional().describe('A recurring obligation: the next occurrence is armed as each passes'),
+  metByEvent: id.optional().describe('With metBy trigger: only this trigger event meets it'),
+});
+
+const boundSubject = z.enum(['windowEnd', 'trigger', 'agreedTransferOn', 'meetingOn']);
+export const boundCheckSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('at-most'), subject: boundSubject, anchor: anchorSchema, offset: durationSchema }),
+  z.strictObject({ kind: z.literal('at-least'), subject: boundSubject, anchor: anchorSchema, offset: durationSchema }),
+  z.strictObject({
+    kind: z.literal('blackout'),
+    subject: boundSubject,
+    fromMonthDay: z.string().regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'must be a month and day, MM-DD'),
+    toChildFact: z.literal('lastGcseExamOn'),
+    when: conditionSchema,
+    liftedByBestInterest: z.boolean(),
+  }),
+]);
+
+export const boundRuleSchema = z.strictObject({
+  rule: ruleId,
+  source,
+  message: text,
+  check: boundCheckSchema,
+  severity: z.enum(['refuse', 'flag']).describe('refuse rejects the request; flag records a shortfall'),
+  overridable: z.boolean().describe('An approved two-sided exception may move past it'),
+  kinds: z.array(id).min(1).optional(),
+});
+
+export const checklistItemSchema = z.strictObject({
+  itemId: id,
+  title: text,
+  section: text,
+  source,
+  appliesWhen: conditionSchema,
+  blocking: z.boolean().optional().describe("Overrides the authority's checklist gate for this item"),
+});
+
+const blockerSchema = z.strictObject({
+  by: z.enum(['decision', 'checklist-item']),
+  itemId: id.optional(),
+  rule: ruleId,
+  reason: text,
+});
+
+export const transferKindSchema = z.strictObject({
+  id: id.describe('The DOMAIN §5 type id'),
+  title: text,
+  from: text,
+  to: text,
+  trigger: z.strictObject({ events: z.array(id), description: text }),
+  timing: text,
+  responsibility: z.enum(['Y', 'J']).describe('Y: lead responsibility moves; J: joint working / referral only'),
+  source,
+  notes: text.optional(),
+  completion: z.array(z.enum(COMPLETION_VALUES)).min(1).describe('How a transfer of this kind can complete, in order of preference'),
+  completingTriggers: z.array(id).optional(),
+  cancellingOutcomes: z.array(z.strictObject({ outcome: id, reason: z.string().regex(/^[A-Z0-9_]+$/), rule: ruleId })).optional(),
+  blockedUntil: blockerSchema.optional(),
+  outOfScope: z.boolean().optional(),
+});
+
+const rungSchema = z.strictObject({ rank: managerRank, titles: z.array(text).min(1) });
+
+export const policySchema = z
+  .strictObject({
+    authority: id.describe('The id the API and case-management systems use, e.g. islington'),
+    code: z.string().regex(/^[A-Z]{2,6}$/, 'must be 2-6 capital letters, e.g. ISL').describe('Short code used in rule ids'),
+    name: text,
+    document: text,
+    seed: text,
+    protocolVersion: text,
+    policyVersion: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}\.\d+$/, 'must be the date of the change and a counter, e.g. 2026-11-23.1')
+      .describe('Bumped whenever this file changes; each transfer records the version it ran under'),
+    effectiveFrom: isoDate.describe('The first day (Europe/London) on which new transfers use this version'),
+    jobTitles: z.array(z.strictObject({ title: text, rank: z.union([managerRank, z.literal('social-worker')]), source })).min(1),
+    escalationLadder: z.array(rungSchema).min(1).describe('The management chain, lowest rank first'),
+    escalationResponse: z.strictObject({ within: durationSchema, rule: ruleId, source }),
+    exceptionApproval: z.strictObject({ sides: z.array(side).min(1), minRank: managerRank, source }),
+    rejection: z.strictObject({
+      permitted: z.array(z.strictObject({ reason: z.string().regex(/^[A-Z0-9_]+$/), source })),
+      forbidden: z.array(z.strictObject({ reason: z.string().regex(/^[A-Z0-9_]+$/), rule: ruleId, source, instead: text })),
+    }),
+    checklistGate: z.strictObject({ gate: z.enum(GATE_VALUES), source }),
+    queueClearedBy: z.array(z.enum(['allocation', 'meeting-held'])).min(1).optional(),
+    outstandingItemsDue: z.strictObject({ within: durationSchema, rule: ruleId, source }).optional(),
+    window: z
+      .strictObject({
+        maxLength: durationSchema,
+        rule: ruleId,
+        source,
+        proposeEnd: z.literal('roll-back-to-working-day'),
+        autoCompleteAt: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time HH:MM'),
+      })
+      .optional()
+      .describe('A transfer window opened by the written notification, completed automatically at its end'),
+    meeting: z
+      .strictObject({ name: text, weekday: z.enum(['MON', 'TUE', 'WED', 'THU', 'FRI']).optional(), cadenceDays: z.number().int().min(1), source })
+      .optional(),
+    kinds: z.array(transferKindSchema).min(1),
+    deadlines: z.array(deadlineRuleSchema),
+    bounds: z.array(boundRuleSchema),
+    checklist: z.array(checklistItemSchema),
+    rules: z
+      .array(
+        z.strictObject({
+          id: ruleId,
+          text,
+          source,
+          use: z.enum(['deadline', 'bound', 'checklist', 'routing', 'information']),
+        }),
+      )
+      .min(1)
+      .describe('Every timescale of the protocol, with how the engine uses it'),
+    settings: z.record(z.string(), z.unknown()).describe('The protocol\'s configurable defaults (DOMAIN §10)'),
+  })
+  .describe('One version of one local authority\'s case transfer protocol');
+
+export type Policy = z.infer<typeof policySchema>;
+
+// Compile-time: the schema's unions are exactly the workflow contract's.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const _same: [
+  Same<z.infer<typeof managerRank>, ManagerRank>,
+  Same<z.infer<typeof side>, Side>,
+  Same<(typeof MET_BY_VALUES)[number], MetBy>,
+  Same<(typeof COMPLETION_VALUES)[number], CompletionHow>,
+  Same<(typeof GATE_VALUES)[number], ChecklistGate>,
+  Same<z.infer<typeof missActionSchema>, MissAction>,
+  Same<z.infer<typeof blockerSchema>, Blocker>,
+] = [true, true, true, true, true, true, true];
+void _same;
