@@ -12,5 +12,7 @@ WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/lib ./lib
+# The policy files the service loads at start-up (POLICY_DIR overrides the folder).
+COPY --from=build /app/policies ./policies
 COPY --from=build /app/package.json ./
 USER node
