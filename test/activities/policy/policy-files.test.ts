@@ -10,7 +10,9 @@ import YAML from 'yaml';
 import { formatProblem, PolicyFileError, readPolicyText } from '../../../activities/policy/check';
 import { isPolicyFile, loadPolicyFolder, NoPolicyInForceError, shippedPolicyDir } from '../../../activities/policy/registry';
 import { policyCheck } from '../../../scripts/policy-check';
-import { policyJsonSchemas } from '../../../scripts/policy-schema';
+import { newestShipped, policiesDoc, policyJsonSchemas } from '../../../scripts/policy-generate';
+import { loadCalendar } from '../../../activities/policy/calendar/calendar';
+import { readScenarioText, runScenarios } from '../../../activities/policy/scenarios';
 
 const root = path.resolve(__dirname, '../../..');
 const shipped = shippedPolicyDir();
@@ -134,7 +136,7 @@ describe('a policy folder', () => {
 });
 
 describe('JSON Schemas for editors', () => {
-  test('the committed schemas are the ones generated from the zod schemas (npm run policy:schema)', () => {
+  test('the committed schemas are the ones generated from the zod schemas (npm run policy:generate)', () => {
     for (const [name, schema] of Object.entries(policyJsonSchemas())) {
       expect(JSON.parse(readFileSync(path.join(shipped, name), 'utf8'))).toEqual(schema);
     }
@@ -189,4 +191,25 @@ describe('npm run policy:check', () => {
     expect(failure?.stdout).toContain(`${file}: INVALID, 1 problem:`);
     expect(failure?.stdout).toMatch(/deadlines\[0\]\.offset\.unit \[rule T-SOM-02\]: must be one of .*not "fortnights"/);
   }, 60_000);
+});
+
+describe('docs/policies.md', () => {
+  const doc = readFileSync(path.join(root, 'docs', 'policies.md'), 'utf8');
+
+  test('its worked example is a valid policy whose scenarios hold', () => {
+    const blocks = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]);
+    const policyText = blocks.find((b) => /^policyVersion:/m.test(b))!;
+    const scenarioText = blocks.find((b) => /^scenarios:/m.test(b))!;
+    const { policy, problems } = readPolicyText('north-shire.yaml', policyText);
+    expect(problems.map(formatProblem)).toEqual([]);
+    const scenarios = readScenarioText('north-shire.scenarios.yaml', scenarioText);
+    expect(scenarios.problems).toEqual([]);
+    const results = runScenarios(policy!, loadCalendar(), scenarios.scenarios!);
+    expect(results.map((r) => [r.id, r.failures])).toEqual([['NSH-01', []]]);
+  });
+
+  test('lists the event names of every kind of the shipped policies (npm run policy:generate)', () => {
+    expect(doc).toBe(policiesDoc(doc, newestShipped()));
+    for (const p of newestShipped()) for (const k of p.kinds.filter((x) => !x.outOfScope)) expect(doc).toContain(`| \`${k.id}\` |`);
+  });
 });
