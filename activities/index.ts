@@ -83,8 +83,9 @@ export function createActivities(overrides: Partial<ActivityDeps> = {}) {
     },
 
     /** Local activity: every clock, the window, the checklist and rule violations. */
-    async computeSchedule(facts: ScheduleFacts): Promise<Schedule> {
-      return engine(policyOf(facts.request.authority)).compute(facts);
+    async computeSchedule(facts: ScheduleFacts & { policyVersion?: string }): Promise<Schedule> {
+      const { policyVersion, ...rest } = facts;
+      return engine(policyOf(facts.request.authority, policyVersion)).compute(rest);
     },
 
     /** Local activity: when an escalation raised now must be answered before it climbs. */
