@@ -5,40 +5,37 @@
 // headers against the schemas (400) → only then Temporal (404, 403 by team/side, 409, 503). Invalid
 // requests therefore never cost a round trip to Temporal.
 import { createHash, randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
+import swaggerUi from 'swagger-ui-express';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import {
   EVENT_PERMISSIONS,
   SA,
   TASK_QUEUE,
-  eventUpdates,
-  getStateQuery,
-  highestRank,
-  isPermitted,
   workflowIdFor,
   type Actor,
   type AuthorityId,
   type EventName,
-  type Permission,
   type Schedule,
   type ScheduleFacts,
   type Side,
   type StartTransferInput,
   type TransferRequest,
-  type TransferState,
 } from '../workflows/definitions';
 import { invalidToken, type Principal, type TokenVerifier } from './auth';
 import { listTransfers } from './listing';
 import { createLogger, createMetrics, metricsMiddleware, requestLogger, type ApiMetrics } from './observability';
 import { buildOpenApi } from './openapi';
+import { createPages, type PagesOptions } from './pages';
 import { fromZod, HttpProblem, PROBLEM_BASE, sendProblem, type FieldError } from './problem';
 import { expressPath, ROUTES, routesFor, type RouteSpec } from './routes';
 import { idempotencyKeySchema, type StartBody } from './schemas';
 import { toHttpProblem } from './temporal-errors';
+import { actorOf, canonicalHash, createTransferService, isIntegration, isManager, mayEverSend, seesAll, sidesOf } from './transfers';
 
 export interface PolicyService {
   /** Throws UnknownKindError for a kind the authority does not have. */
@@ -68,44 +65,15 @@ export interface AppDeps {
   temporalTimeoutMs?: number;
   /** True once shutdown has begun: /readyz answers 503 so load balancers stop sending. */
   isShuttingDown?: () => boolean;
+  /** The pages for people at /app (OpenID Connect sign-in); absent, there are none. */
+  pages?: PagesOptions;
 }
 
 type AuthedRequest = Request & { principal?: Principal };
 
 const RETRY_AFTER_SECONDS = '5';
 
-function actorOf(p: Principal, sides: Side[]): Actor {
-  return { id: p.sub, roles: p.roles, sides, kind: p.roles.includes('integration') ? 'integration' : 'person' };
-}
-
-function sidesOf(p: Principal, t: { from: { team: string }; to: { team: string } }): Side[] {
-  const sides: Side[] = [];
-  if (p.teams.includes(t.from.team)) sides.push('transferring');
-  if (p.teams.includes(t.to.team)) sides.push('receiving');
-  return sides;
-}
-
-const seesAll = (p: Principal) => p.roles.includes('operator') || p.roles.includes('integration');
-const isManager = (p: Principal) => highestRank(actorOf(p, [])) >= 0;
-const isIntegration = (p: Principal) => p.roles.includes('integration');
-
-/** Function level: could this principal send this event to any transfer at all? */
-function mayEverSend(permission: Permission, p: Principal): boolean {
-  if (isIntegration(p)) return Boolean(permission.integration);
-  if (permission.allocatedSocialWorker) return true; // decided per transfer, by person id
-  return Boolean(permission.managerSides) && isManager(p);
-}
-
-/** Canonical JSON (sorted keys) so that the same body always hashes the same. */
-export function canonicalHash(value: unknown): string {
-  const canon = (v: unknown): unknown =>
-    Array.isArray(v)
-      ? v.map(canon)
-      : v && typeof v === 'object'
-        ? Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])]))
-        : v;
-  return createHash('sha256').update(JSON.stringify(canon(value))).digest('hex');
-}
+export { canonicalHash } from './transfers';
 
 function parse<T extends z.ZodType>(
   schema: T,
@@ -134,19 +102,8 @@ export function createApp(deps: AppDeps) {
   const metrics = deps.metrics ?? createMetrics();
   const timeoutMs = deps.temporalTimeoutMs ?? 15_000;
 
-  /**
-   * The transfer's state once its start has settled: a query can overtake the first workflow task's
-   * local activities, and the state then has no history, schedule or status yet.
-   */
-  async function settledState(workflowId: string): Promise<TransferState> {
-    const handle = client.workflow.getHandle(workflowId);
-    for (let attempt = 0; ; attempt++) {
-      const state = await temporal(() => handle.query(getStateQuery));
-      if (state.history.length > 0 || attempt >= 50) return state;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  const temporal = <T>(fn: () => Promise<T>): Promise<T> => client.withDeadline(Date.now() + timeoutMs, fn);
+  const transfers = createTransferService(client, timeoutMs);
+  const { temporal, settledState } = transfers;
 
   const app = express();
   app.disable('x-powered-by');
@@ -159,6 +116,10 @@ export function createApp(deps: AppDeps) {
     next();
   });
   app.use(express.json({ limit: '256kb', type: ['application/json', 'application/*+json'] }));
+  if (deps.pages) {
+    const names = new Map((policies.list() as { authority: string; name: string }[]).map((p) => [p.authority, p.name]));
+    app.use('/app', createPages({ client, transfers, logger, authorityName: (a) => names.get(a) ?? a }, deps.pages));
+  }
 
   const authenticate = async (req: AuthedRequest, _res: Response, next: NextFunction) => {
     const m = /^Bearer +([^\s]+)$/i.exec(req.header('authorization') ?? '');
@@ -231,10 +192,8 @@ export function createApp(deps: AppDeps) {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   route(ROUTES.openapi, ({ res }) => res.json(buildOpenApi()));
-  route(ROUTES.docs, ({ res }) => {
-    res.setHeader('Content-Security-Policy', DOCS_CSP);
-    res.type('html').send(DOCS_PAGE);
-  });
+  route(ROUTES.docs, ({ res }) => res.type('html').send(DOCS_PAGE));
+  app.use('/docs', ...swaggerUi.serveFiles(undefined, DOCS_OPTIONS));
 
   // ------------------------------------------------------------------ policies and preview
 
@@ -357,14 +316,8 @@ export function createApp(deps: AppDeps) {
 
   // ------------------------------------------------------------------ read
 
-  const loadState = (transferId: string): Promise<TransferState> => settledState(workflowIdFor(transferId));
-
   route(ROUTES.get, async ({ res, principal, params }) => {
-    const state = await loadState(params.id);
-    if (!seesAll(principal) && sidesOf(principal, state).length === 0) {
-      throw new HttpProblem(403, 'Only the transfer\'s teams, operators and integrations may see it');
-    }
-    res.json(state);
+    res.json(await transfers.visibleState(principal, params.id));
   });
 
   route(
@@ -394,42 +347,15 @@ export function createApp(deps: AppDeps) {
         const payload = build(body as Record<string, unknown>, params, key, principal);
         let outcome = 'error';
         try {
-          const state = await loadState(params.id);
-          const actor = actorOf(principal, sidesOf(principal, state));
-          if (!seesAll(principal) && actor.sides.length === 0) {
-            throw new HttpProblem(403, 'Only people on the transfer\'s teams may act on it');
-          }
-          if (!isPermitted(EVENT_PERMISSIONS[name], actor, state.people.allocatedSocialWorker.id)) {
-            throw new HttpProblem(403, `Your role may not record ${name} on this transfer`);
-          }
-          authorise?.(payload, actor);
-          // The key becomes the update id, so Temporal itself answers a retry with the first
-          // outcome; the event id adds the body's hash so a reused key with another body shows.
-          const updateId = key
-            ? createHash('sha256').update(`${spec.method}:${spec.path}:${params.id}:${principal.sub}:${key}`).digest('hex')
-            : randomUUID();
-          const eventId = `${updateId}.${canonicalHash(payload).slice(0, 16)}`;
-          let next: TransferState;
-          try {
-            next = await temporal(() =>
-              client.workflow.getHandle(workflowIdFor(state.transferId)).executeUpdate(eventUpdates[name] as never, {
-                args: [{ eventId, actor, payload }],
-                updateId,
-              }),
-            );
-          } catch (err) {
-            // The workflow has finished (cancelled, rejected, closed): it answers no updates.
-            if (!(err instanceof WorkflowNotFoundError)) throw err;
-            const final = await loadState(params.id).catch(() => state);
-            if (!final.history.some((h) => h.eventId === eventId)) {
-              throw new HttpProblem(409, `The transfer is ${final.status} and accepts no more events`, { type: `${PROBLEM_BASE}invalidstate` });
-            }
-            next = final;
-          }
-          const earlier = key ? next.history.find((h) => h.eventId?.startsWith(`${updateId}.`)) : undefined;
-          if (earlier && earlier.eventId !== eventId) {
-            throw new HttpProblem(409, 'This Idempotency-Key was already used with a different body', { type: `${PROBLEM_BASE}idempotency-key-reused` });
-          }
+          const next = await transfers.send({
+            principal,
+            name,
+            transferId: params.id,
+            payload,
+            key,
+            scope: `${spec.method}:${spec.path}`,
+            authorise,
+          });
           outcome = 'accepted';
           res.json(next);
         } catch (err) {
@@ -502,55 +428,8 @@ export function createApp(deps: AppDeps) {
   return app;
 }
 
-const DOCS_SCRIPT = `
-fetch('/openapi.json').then((r) => r.json()).then((doc) => {
-  const root = document.getElementById('ops');
-  root.textContent = '';
-  const el = (tag, text, cls) => { const e = document.createElement(tag); if (text) e.textContent = text; if (cls) e.className = cls; return e; };
-  for (const [path, ops] of Object.entries(doc.paths)) {
-    for (const [verb, op] of Object.entries(ops)) {
-      const d = el('details');
-      const s = el('summary');
-      s.appendChild(el('code', verb.toUpperCase() + ' ' + path, 'verb'));
-      s.appendChild(document.createTextNode(' ' + (op.summary || '')));
-      d.appendChild(s);
-      d.appendChild(el('p', op.description || ''));
-      if (op.parameters && op.parameters.length) {
-        d.appendChild(el('h4', 'Parameters'));
-        const ul = el('ul');
-        for (const p of op.parameters) ul.appendChild(el('li', p.in + ' ' + p.name + (p.required ? ' (required)' : '') + ': ' + JSON.stringify(p.schema)));
-        d.appendChild(ul);
-      }
-      if (op.requestBody) {
-        d.appendChild(el('h4', 'Body'));
-        d.appendChild(el('pre', JSON.stringify(op.requestBody.content['application/json'].schema, null, 2)));
-      }
-      d.appendChild(el('h4', 'Responses'));
-      const ul = el('ul');
-      for (const [status, r] of Object.entries(op.responses)) ul.appendChild(el('li', status + ' ' + r.description));
-      d.appendChild(ul);
-      root.appendChild(d);
-    }
-  }
-});`;
-
-const DOCS_PAGE = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Case transfers API</title>
-<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}
-code,pre{background:#f4f4f4;padding:.1rem .3rem}pre{overflow:auto;max-height:30rem}details{margin:.4rem 0}.verb{font-weight:bold}</style></head>
-<body><h1>Case transfers API</h1><p>The OpenAPI 3.1 document is at <a href="/openapi.json">/openapi.json</a>.
-Every <code>/v1</code> request needs <code>Authorization: Bearer &lt;JWT&gt;</code>; errors are <code>application/problem+json</code>.</p>
-<div id="ops">Loading…</div>
-<script>${DOCS_SCRIPT}</script></body></html>`;
-
-// helmet's default CSP forbids inline scripts; this page's one script is allowed by its hash.
-const DOCS_CSP = [
-  "default-src 'self'",
-  `script-src 'sha256-${createHash('sha256').update(DOCS_SCRIPT).digest('base64')}'`,
-  "style-src 'self' 'unsafe-inline'",
-  "connect-src 'self'",
-  "img-src 'self' data:",
-  "object-src 'none'",
-  "base-uri 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
+// The maintained Swagger UI (swagger-ui-express, assets from swagger-ui-dist), reading /openapi.json;
+// "Try it out" calls the running API with the bearer token entered under Authorize.
+const DOCS_OPTIONS = { customSiteTitle: 'Case transfers API', swaggerOptions: { url: '/openapi.json', persistAuthorization: false } };
+// Its page names its assets relative to /docs/; served at /docs they must be absolute.
+const DOCS_PAGE = swaggerUi.generateHTML(undefined, DOCS_OPTIONS).replace(/(href|src)=(["'])\.\//g, '$1=$2/docs/');

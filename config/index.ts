@@ -58,6 +58,19 @@ export const configSchema = z.object({
   /** `npm start` without SMTP_URL: the local mail catcher and its page. */
   MAIL_CATCHER_PORT: port.default(2525),
   MAIL_CATCHER_UI_PORT: port.default(8025),
+  /** Pages for people (/app): the council's OpenID Connect provider. Unset, `npm start` runs a local one. */
+  OIDC_ISSUER_URL: z.url().optional(),
+  OIDC_CLIENT_ID: z.string().min(1).default('case-transfers'),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  OIDC_SCOPES: z.string().regex(/^openid( [\x21-\x7e]+)*$/, 'must start with openid, space-separated').default('openid profile email case-transfers'),
+  /** Claims holding the person's roles and teams (a dotted path reads nested claims). */
+  OIDC_ROLES_CLAIM: z.string().min(1).default('roles'),
+  OIDC_TEAMS_CLAIM: z.string().min(1).default('teams'),
+  /** Signs and encrypts the session cookie; 32+ characters. `npm start` creates one in data/. */
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  SESSION_MINUTES: z.coerce.number().int().min(5).max(720).default(60),
+  /** `npm start` without OIDC_ISSUER_URL: the local OpenID provider's port. */
+  DEV_OIDC_PORT: port.default(9090),
 }).superRefine((c, ctx) => {
   // An unsigned webhook would let anyone who can reach the receiver forge transfer events.
   if (c.WEBHOOK_URL && !c.WEBHOOK_SECRET) {

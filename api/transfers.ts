@@ -1,0 +1,143 @@
+// Who may see and act on a transfer, and the one path every human event takes to its workflow.
+// The JSON routes (app.ts) and the pages for people (pages/) both go through here, so a form on a
+// page is exactly the event the API takes, under exactly the same authorisation.
+import { createHash, randomUUID } from 'node:crypto';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import {
+  EVENT_PERMISSIONS,
+  eventUpdates,
+  getStateQuery,
+  highestRank,
+  isPermitted,
+  workflowIdFor,
+  type Actor,
+  type EventName,
+  type Permission,
+  type Side,
+  type TransferState,
+} from '../workflows/definitions';
+import type { Principal } from './auth';
+import { HttpProblem, PROBLEM_BASE } from './problem';
+
+export function actorOf(p: Principal, sides: Side[]): Actor {
+  return { id: p.sub, roles: p.roles, sides, kind: p.roles.includes('integration') ? 'integration' : 'person' };
+}
+
+export function sidesOf(p: Principal, t: { from: { team: string }; to: { team: string } }): Side[] {
+  const sides: Side[] = [];
+  if (p.teams.includes(t.from.team)) sides.push('transferring');
+  if (p.teams.includes(t.to.team)) sides.push('receiving');
+  return sides;
+}
+
+export const seesAll = (p: Principal) => p.roles.includes('operator') || p.roles.includes('integration');
+export const isManager = (p: Principal) => highestRank(actorOf(p, [])) >= 0;
+export const isIntegration = (p: Principal) => p.roles.includes('integration');
+
+/** Function level: could this principal send this event to any transfer at all? */
+export function mayEverSend(permission: Permission, p: Principal): boolean {
+  if (isIntegration(p)) return Boolean(permission.integration);
+  if (permission.allocatedSocialWorker) return true; // decided per transfer, by person id
+  return Boolean(permission.managerSides) && isManager(p);
+}
+
+/** Canonical JSON (sorted keys) so that the same body always hashes the same. */
+export function canonicalHash(value: unknown): string {
+  const canon = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(canon)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])]))
+        : v;
+  return createHash('sha256').update(JSON.stringify(canon(value))).digest('hex');
+}
+
+export interface SendEvent {
+  principal: Principal;
+  name: EventName;
+  transferId: string;
+  payload: Record<string, unknown>;
+  /** The Idempotency-Key; with `scope` (the route) it becomes the Temporal update id. */
+  key?: string;
+  scope: string;
+  /** A check that needs the payload and the actor, e.g. which side sends which remediation. */
+  authorise?: (payload: Record<string, unknown>, actor: Actor) => void;
+}
+
+export interface TransferService {
+  /** Bounds one call to Temporal by the request timeout. */
+  temporal<T>(fn: () => Promise<T>): Promise<T>;
+  settledState(workflowId: string): Promise<TransferState>;
+  loadState(transferId: string): Promise<TransferState>;
+  /** The transfer, or 403 for a principal who may not see it. */
+  visibleState(principal: Principal, transferId: string): Promise<TransferState>;
+  /** Authorises and sends one event as a workflow update; the state after it. */
+  send(event: SendEvent): Promise<TransferState>;
+}
+
+export function createTransferService(client: Client, timeoutMs: number): TransferService {
+  const temporal = <T>(fn: () => Promise<T>): Promise<T> => client.withDeadline(Date.now() + timeoutMs, fn);
+
+  /**
+   * The transfer's state once its start has settled: a query can overtake the first workflow task's
+   * local activities, and the state then has no history, schedule or status yet.
+   */
+  async function settledState(workflowId: string): Promise<TransferState> {
+    const handle = client.workflow.getHandle(workflowId);
+    for (let attempt = 0; ; attempt++) {
+      const state = await temporal(() => handle.query(getStateQuery));
+      if (state.history.length > 0 || attempt >= 50) return state;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  const loadState = (transferId: string) => settledState(workflowIdFor(transferId));
+
+  async function visibleState(principal: Principal, transferId: string): Promise<TransferState> {
+    const state = await loadState(transferId);
+    if (!seesAll(principal) && sidesOf(principal, state).length === 0) {
+      throw new HttpProblem(403, 'Only the transfer\'s teams, operators and integrations may see it');
+    }
+    return state;
+  }
+
+  async function send({ principal, name, transferId, payload, key, scope, authorise }: SendEvent): Promise<TransferState> {
+    if (!mayEverSend(EVENT_PERMISSIONS[name], principal)) throw new HttpProblem(403, `Your role may not record ${name}`);
+    const state = await loadState(transferId);
+    const actor = actorOf(principal, sidesOf(principal, state));
+    if (!seesAll(principal) && actor.sides.length === 0) {
+      throw new HttpProblem(403, 'Only people on the transfer\'s teams may act on it');
+    }
+    if (!isPermitted(EVENT_PERMISSIONS[name], actor, state.people.allocatedSocialWorker.id)) {
+      throw new HttpProblem(403, `Your role may not record ${name} on this transfer`);
+    }
+    authorise?.(payload, actor);
+    // The key becomes the update id, so Temporal itself answers a retry with the first
+    // outcome; the event id adds the body's hash so a reused key with another body shows.
+    const updateId = key ? createHash('sha256').update(`${scope}:${transferId}:${principal.sub}:${key}`).digest('hex') : randomUUID();
+    const eventId = `${updateId}.${canonicalHash(payload).slice(0, 16)}`;
+    let next: TransferState;
+    try {
+      next = await temporal(() =>
+        client.workflow.getHandle(workflowIdFor(state.transferId)).executeUpdate(eventUpdates[name] as never, {
+          args: [{ eventId, actor, payload }],
+          updateId,
+        }),
+      );
+    } catch (err) {
+      // The workflow has finished (cancelled, rejected, closed): it answers no updates.
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      const final = await loadState(transferId).catch(() => state);
+      if (!final.history.some((h) => h.eventId === eventId)) {
+        throw new HttpProblem(409, `The transfer is ${final.status} and accepts no more events`, { type: `${PROBLEM_BASE}invalidstate` });
+      }
+      next = final;
+    }
+    const earlier = key ? next.history.find((h) => h.eventId?.startsWith(`${updateId}.`)) : undefined;
+    if (earlier && earlier.eventId !== eventId) {
+      throw new HttpProblem(409, 'This Idempotency-Key was already used with a different body', { type: `${PROBLEM_BASE}idempotency-key-reused` });
+    }
+    return next;
+  }
+
+  return { temporal, settledState, loadState, visibleState, send };
+}
