@@ -50,14 +50,22 @@ interface Content {
   facts: [string, string][];
   lists?: { title: string; items: string[] }[];
   action?: string;
+  /** The page that lets the recipient act, when it is not the transfer's own page. */
+  actionLink?: { href: string; text: string };
 }
 
 export function caseLabel(childRefs: string[]): string {
   return childRefs.length === 1 ? `case ${childRefs[0]}` : `cases ${childRefs.join(', ')}`;
 }
 
+/** The transfer's page for people (api/pages), through sign-in when needed. */
 export function transferLink(publicBaseUrl: string, transferId: string): string {
-  return `${publicBaseUrl.replace(/\/+$/, '')}/v1/transfers/${encodeURIComponent(transferId)}`;
+  return `${publicBaseUrl.replace(/\/+$/, '')}/app/transfers/${encodeURIComponent(transferId)}`;
+}
+
+/** The page where the person escalated to answers. */
+export function escalationAnswerLink(publicBaseUrl: string, transferId: string, escalationId: string): string {
+  return `${transferLink(publicBaseUrl, transferId)}/escalations/${encodeURIComponent(escalationId)}/response`;
 }
 
 function teamLabel(t: TeamRef): string {
@@ -100,6 +108,7 @@ function render(content: Content, link: string, reference: string): { text: stri
     content.facts.map(([k, v]) => `${k}: ${v}`).join('\n'),
     ...(content.lists ?? []).map((l) => `${l.title}:\n${l.items.map((i) => `  - ${i}`).join('\n')}`),
     content.action,
+    content.actionLink ? `${content.actionLink.text}: ${content.actionLink.href}` : undefined,
     `Open the transfer: ${link}`,
     `--\nSent by the case-transfers service. Reference ${reference}.`,
   ]
@@ -114,6 +123,7 @@ function render(content: Content, link: string, reference: string): { text: stri
       : '',
     ...(content.lists ?? []).map((l) => `<p>${e(l.title)}:</p><ul>${l.items.map((i) => `<li>${e(i)}</li>`).join('')}</ul>`),
     content.action ? `<p><strong>${e(content.action)}</strong></p>` : '',
+    content.actionLink ? `<p><a href="${e(content.actionLink.href)}">${e(content.actionLink.text)}</a></p>` : '',
     `<p><a href="${e(link)}">Open the transfer</a></p>`,
     `<p style="color:#555;font-size:12px">Sent by the case-transfers service. Reference ${e(reference)}.</p>`,
     '</body></html>',
@@ -185,6 +195,7 @@ export function composeNotices(message: TransferEventMessage, opts: ComposeOptio
       ['Level', `${e.level} (${e.side} side)`],
     ];
     if (missed) facts.push(['Deadline missed', deadlineLine(missed)]);
+    const answerAt = escalationAnswerLink(opts.publicBaseUrl, message.transferId, e.escalationId);
     add(
       `escalation:${e.escalationId}`,
       'escalation',
@@ -194,8 +205,9 @@ export function composeNotices(message: TransferEventMessage, opts: ComposeOptio
         lead: `The transfer of ${label} has been escalated to you: ${e.reason}.`,
         facts: [...facts, ...route],
         action:
-          `What is needed: your decision on escalation ${e.escalationId} by ${formatInstant(e.respondBy)}, recorded at ` +
-          `${link}/escalations/${encodeURIComponent(e.escalationId)}/response. Without an answer by then it goes to the next manager up.`,
+          `What is needed: your decision on escalation ${e.escalationId} by ${formatInstant(e.respondBy)}. ` +
+          'Without an answer by then it goes to the next manager up.',
+        actionLink: { href: answerAt, text: 'Answer the escalation' },
       },
     );
   }

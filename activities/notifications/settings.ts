@@ -6,7 +6,7 @@ export interface MailSettings {
   /** smtp://host:port or smtps://user:pass@host:465 */
   smtpUrl: string;
   from: string;
-  /** Links in mails point at `${publicBaseUrl}/v1/transfers/{id}`. */
+  /** Links in mails point at the pages, `${publicBaseUrl}/app/transfers/{id}`. */
   publicBaseUrl: string;
   /** Connect, greeting and socket timeouts, each well under the activity's 30 s startToClose. */
   timeoutMs: number;

@@ -11,7 +11,7 @@ import { CHILD_DOB, CHILD_NAME, deadline, escalation, messageFor, namedRequest }
 
 const opts: ComposeOptions = { publicBaseUrl: 'https://transfers.example.gov.uk/', invite: { minutes: 60 } };
 const request = namedRequest();
-const link = `https://transfers.example.gov.uk/v1/transfers/${request.transferId}`;
+const link = `https://transfers.example.gov.uk/app/transfers/${request.transferId}`;
 
 function only(message: TransferEventMessage, o = opts): Notice {
   const notices = composeNotices(message, o);

@@ -80,7 +80,7 @@ test('notifications reach the right people, and every webhook event arrives once
   const notice = mails.find((m) => m.subject.startsWith('Transfer notification:'))!;
   expect(notice.subject).toBe('Transfer notification: case LCS-000001 from Children in Need to Children Looked After');
   expect(notice.text).toContain('please acknowledge the notification by');
-  expect(notice.text).toContain(`https://transfers.example.gov.uk/v1/transfers/${request.transferId}`);
+  expect(notice.text).toContain(`https://transfers.example.gov.uk/app/transfers/${request.transferId}`);
 
   // The receiver is down for the first two attempts (about 15 s of backoff); let it catch up
   // before skipping time, so no delivery is left waiting across a skipped day.
@@ -97,7 +97,7 @@ test('notifications reach the right people, and every webhook event arrives once
   const esc = mails.find((m) => m.subject.startsWith('Escalation:'))!;
   const respondBy = DateTime.fromISO(escalated.respondBy).setZone('Europe/London').setLocale('en-GB');
   expect(esc.subject).toContain(respondBy.toFormat("d LLLL yyyy 'at' HH:mm"));
-  expect(esc.text).toContain(`https://transfers.example.gov.uk/v1/transfers/${request.transferId}/escalations/${escalated.escalationId}/response`);
+  expect(esc.text).toContain(`https://transfers.example.gov.uk/app/transfers/${request.transferId}/escalations/${escalated.escalationId}/response`);
 
   await update(handle, 'acknowledgement', actors.receivingTm, {
     receivingSocialWorker: { id: 'sw-new', role: 'social-worker', email: 'new@to.test' },

@@ -42,7 +42,7 @@ test('one message per addressee with an email address; the others are counted as
     expect(m.subject).toBe('Transfer notification: case LCS-000001 from Children in Need to Children Looked After');
     expect(m.from).toContain('noreply@transfers.example.gov.uk');
     expect(m.text).toContain('please acknowledge the notification by');
-    expect(m.html).toContain('<a href="http://localhost:3000/v1/transfers/');
+    expect(m.html).toContain('<a href="http://localhost:3000/app/transfers/');
     expect(m.headers['x-case-transfers-event']).toBe(`${message.workflowId}:2`);
   }
   expect(mails.find((m) => m.envelopeTo[0] === 'anna@from.test')?.to).toBe('"Anna Social" <anna@from.test>');
