@@ -7,6 +7,9 @@ import { loadCalendar } from '../activities/policy/calendar/calendar';
 import { policiesFrom } from '../activities/policy/registry';
 import { createApp, type AppDeps } from './app';
 import { createVerifier } from './auth';
+import { publicBaseUrl } from '../activities/notifications/settings';
+import type { PagesOptions } from './pages';
+import { createRelyingParty } from './pages/oidc';
 import { createLogger, createMetrics } from './observability';
 import { createPolicyService } from './policy-service';
 import { lazyConnection } from './temporal-connection';
@@ -53,6 +56,28 @@ export async function serve(app: Express, opts: { port: number; host: string; gr
   return { server, port, close };
 }
 
+/** The pages at /app, when an OpenID provider is configured. */
+export function pagesOptions(config: Config): PagesOptions | undefined {
+  if (!config.OIDC_ISSUER_URL || !config.SESSION_SECRET) return undefined;
+  const base = publicBaseUrl(config);
+  return {
+    relyingParty: createRelyingParty({
+      issuerUrl: config.OIDC_ISSUER_URL,
+      clientId: config.OIDC_CLIENT_ID,
+      clientSecret: config.OIDC_CLIENT_SECRET,
+      redirectUri: `${base}/app/auth/callback`,
+      postLogoutRedirectUri: `${base}/app/signed-out`,
+      scopes: config.OIDC_SCOPES,
+      rolesClaim: config.OIDC_ROLES_CLAIM,
+      teamsClaim: config.OIDC_TEAMS_CLAIM,
+    }),
+    sessionSecret: config.SESSION_SECRET,
+    sessionMinutes: config.SESSION_MINUTES,
+    secureCookies: base.startsWith('https:'),
+    formActionOrigins: [new URL(config.OIDC_ISSUER_URL).origin],
+  };
+}
+
 export async function startApi(config: Config = loadConfig(), overrides: Partial<AppDeps> = {}): Promise<RunningApi> {
   const connection = lazyConnection(config.TEMPORAL_ADDRESS ?? 'localhost:7233');
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
@@ -77,6 +102,7 @@ export async function startApi(config: Config = loadConfig(), overrides: Partial
     isShuttingDown: () => shuttingDown,
     rateLimit: { limit: config.RATE_LIMIT_PER_MINUTE },
     temporalTimeoutMs: config.TEMPORAL_REQUEST_TIMEOUT_MS,
+    pages: pagesOptions(config),
     ...overrides,
   });
   if (config.TRUST_PROXY) app.set('trust proxy', true);

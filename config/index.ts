@@ -76,6 +76,9 @@ export const configSchema = z.object({
   if (c.WEBHOOK_URL && !c.WEBHOOK_SECRET) {
     ctx.addIssue({ code: 'custom', path: ['WEBHOOK_SECRET'], message: 'is required when WEBHOOK_URL is set' });
   }
+  if (c.OIDC_ISSUER_URL && !c.SESSION_SECRET) {
+    ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'is required when OIDC_ISSUER_URL is set' });
+  }
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -38,6 +38,8 @@ export function startDevOidcProvider(opts: DevOidcOptions): Promise<DevOidcProvi
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // If this process ends without stopping it, the provider must not outlive it.
+  process.once('exit', () => child.exitCode === null && child.kill('SIGKILL'));
   const stop = () =>
     new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();

@@ -13,7 +13,10 @@ import { deliverySettings } from '../activities/notifications';
 import { startMailCatcher, type MailCatcher } from '../activities/notifications/mail-catcher';
 import { createWorker } from '../worker/create-worker';
 import { searchAttributeFlags } from '../workflows/definitions';
+import { randomBytes } from 'node:crypto';
+import { publicBaseUrl } from '../activities/notifications/settings';
 import { devSecret, ROOT } from './dev-secret';
+import { DEV_CLIENT_SECRET, startDevOidcProvider, type DevOidcProvider } from './dev-oidc';
 
 function temporalBinary(): string {
   const local = path.join(ROOT, '.tools', 'bin', 'temporal');
@@ -116,6 +119,20 @@ async function main(): Promise<void> {
     config = { ...config, SMTP_URL: mailCatcher.smtpUrl };
   }
 
+  // Without the council's provider, a local one, so the pages' real sign-in runs here too.
+  let devOidc: DevOidcProvider | undefined;
+  if (!config.OIDC_ISSUER_URL) {
+    const base = publicBaseUrl(config);
+    devOidc = await startDevOidcProvider({
+      port: config.DEV_OIDC_PORT,
+      clientId: config.OIDC_CLIENT_ID,
+      clientSecret: DEV_CLIENT_SECRET,
+      redirectUris: [`${base}/app/auth/callback`],
+      postLogoutRedirectUris: [`${base}/app/signed-out`],
+    });
+    config = { ...config, OIDC_ISSUER_URL: devOidc.issuer, OIDC_CLIENT_SECRET: DEV_CLIENT_SECRET, SESSION_SECRET: config.SESSION_SECRET ?? randomBytes(32).toString('base64url') };
+  }
+
   Runtime.install({ shutdownSignals: [] });
   const nativeConnection = await NativeConnection.connect({ address });
   const worker = await createWorker({
@@ -134,6 +151,8 @@ async function main(): Promise<void> {
   console.log('');
   console.log(`  Case transfers API   ${api.url}`);
   console.log(`  API docs             ${api.url}/docs`);
+  console.log(`  Pages (My work)      ${publicBaseUrl(config)}/app/my-work`);
+  if (devOidc) console.log(`  Sign-in (local)      ${devOidc.issuer} (example people in scripts/dev-people.json)`);
   console.log(`  Temporal             ${address} (namespace ${config.TEMPORAL_NAMESPACE})`);
   if (devServer) console.log(`  Temporal UI          ${devServer.uiUrl}`);
   if (mailCatcher) console.log(`  Mail catcher         ${mailCatcher.uiUrl} (SMTP ${mailCatcher.smtpUrl}, JSON at /messages)`);
@@ -153,6 +172,7 @@ async function main(): Promise<void> {
     await workerDone.catch(() => undefined);
     await nativeConnection.close().catch(() => undefined);
     await mailCatcher?.close().catch(() => undefined);
+    await devOidc?.stop().catch(() => undefined);
     if (devServer && devServer.child.exitCode === null) {
       const exited = new Promise((r) => devServer!.child.once('exit', r));
       devServer.child.kill('SIGTERM');
