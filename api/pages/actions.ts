@@ -199,8 +199,8 @@ export const ACTIONS: Record<string, ActionSpec> = {
 
 /**
  * "Raise an escalation" (POST /v1/transfers/{id}/escalations in API.md) needs a raiseEscalation
- * event that the workflow does not have yet (issue 9). When it lands, add its ActionSpec here with
- * fields reason, note and side; the transfer page offers every action in this table.
+ * event that the workflow does not have yet (issue 9). When it lands, give it an ActionSpec in
+ * ACTIONS (fields reason, note and side; path /escalations/new) and a link in transferView's actions.
  */
 export const RAISE_ESCALATION: ActionSpec | undefined = undefined;
 

@@ -297,6 +297,11 @@ export function createPages(deps: PagesDeps, opts: PagesOptions): express.Router
     if (problem?.status === 401) {
       return message(req, res, 401, 'Sign-in did not complete', [problem.message], { href: '/app/sign-in', text: 'Sign in again' });
     }
+    // The body parser's and the static files' own errors (a form too large, a missing asset).
+    const status = problem?.status ?? (err as { status?: number }).status;
+    if (!problem && typeof status === 'number' && status >= 400 && status < 500) {
+      return message(req, res, status, status === 404 ? 'Page not found' : 'The form could not be read', status === 404 ? ['If you typed the web address, check it is correct.'] : ['Nothing was recorded. Go back and try again.']);
+    }
     if (problem?.status === 503) {
       res.setHeader('Retry-After', '5');
       return message(req, res, 503, 'Sorry, the service is unavailable', ['Part of the service cannot be reached. Nothing was lost: try again in a few minutes.']);

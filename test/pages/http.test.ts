@@ -36,6 +36,9 @@ test('a visitor who is not signed in is sent to sign in, and back to where they 
   expect(css.status).toBe(200);
   expect(css.text).toContain('url(/app/assets/fonts/');
   expect((await request(app).get('/app/assets/fonts/bold-b542beb274-v2.woff2')).status).toBe(200);
+  const missing = await request(app).get('/app/assets/no-such-font.woff2');
+  expect([missing.status, missing.headers['content-type']]).toEqual([404, expect.stringMatching(/text\/html/)]);
+  expect(missing.text).toContain('Page not found');
 });
 
 test('an unreachable identity provider is a 503 page, not a 500', async () => {

@@ -68,7 +68,8 @@ test('an overdue acknowledgement tells both managers, and the escalation goes to
   // respondBy 2027-06-16T08:00Z is 09:00 BST in London.
   expect(esc.subject).toBe('Escalation: your response is needed by Wednesday 16 June 2027 at 09:00 BST (case LCS-000001)');
   expect(esc.text).toContain('has been escalated to you: notification not acknowledged');
-  expect(esc.text).toContain(`${link}/escalations/esc-1/response`);
+  expect(esc.text).toContain(`Answer the escalation: ${link}/escalations/esc-1/response`);
+  expect(esc.html).toContain(`<a href="${link}/escalations/esc-1/response">Answer the escalation</a>`);
   expect(esc.text).toContain('Deadline missed: Receiving manager acknowledges the notification');
 });
 
