@@ -6,7 +6,7 @@ import { builtinModules } from 'node:module';
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
 export default tseslint.config(
-  { ignores: ['lib/**', 'node_modules/**', '.tools/**', 'coverage/**', 'data/**', 'scripts/*.js', 'jest.config.js'] },
+  { ignores: ['lib/**', 'node_modules/**', '.tools/**', 'coverage/**', 'data/**', 'scripts/*.js', 'jest.config.js', 'jest.postgres.config.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -12,6 +12,7 @@ import type { PagesOptions } from './pages';
 import { createRelyingParty } from './pages/oidc';
 import { createLogger, createMetrics } from './observability';
 import { createPolicyService } from './policy-service';
+import { temporalSettings, type TemporalSettings } from '../config/temporal';
 import { lazyConnection } from './temporal-connection';
 
 export interface RunningApi {
@@ -78,14 +79,18 @@ export function pagesOptions(config: Config): PagesOptions | undefined {
   };
 }
 
-export async function startApi(config: Config = loadConfig(), overrides: Partial<AppDeps> = {}): Promise<RunningApi> {
-  const connection = lazyConnection(config.TEMPORAL_ADDRESS ?? 'localhost:7233');
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+export async function startApi(
+  config: Config = loadConfig(),
+  overrides: Partial<AppDeps> = {},
+  temporal: TemporalSettings = temporalSettings(config),
+): Promise<RunningApi> {
+  const connection = lazyConnection(temporal);
+  const client = new Client({ connection, namespace: temporal.namespace });
   const logger = createLogger(config.LOG_LEVEL);
   let shuttingDown = false;
   const app = createApp({
     client,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    taskQueue: temporal.taskQueue,
     verifyToken: createVerifier({
       jwksUrl: config.AUTH_JWKS_URL,
       secret: config.AUTH_JWT_SECRET,

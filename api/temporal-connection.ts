@@ -2,10 +2,13 @@
 // going for about 20 s; an HTTP caller is better served by a 503 within a second or two, after
 // which it retries (the Idempotency-Key makes that safe).
 import { Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, type ConnectionOptions } from '@temporalio/client';
+import { clientConnectionOptions, type TemporalSettings } from '../config/temporal';
 
-export function apiConnectionOptions(address: string): ConnectionOptions {
+/** Address, TLS and credentials from the shared settings (or a bare address), with short retries. */
+export function apiConnectionOptions(target: string | TemporalSettings): ConnectionOptions {
+  const base = typeof target === 'string' ? { address: target } : clientConnectionOptions(target);
   return {
-    address,
+    ...base,
     connectTimeout: '2s',
     interceptors: [
       makeGrpcRetryInterceptor(
@@ -16,6 +19,6 @@ export function apiConnectionOptions(address: string): ConnectionOptions {
 }
 
 /** Connects on first use, so the API starts (and reports not ready) while Temporal is down. */
-export function lazyConnection(address: string): Connection {
-  return Connection.lazy(apiConnectionOptions(address));
+export function lazyConnection(target: string | TemporalSettings): Connection {
+  return Connection.lazy(apiConnectionOptions(target));
 }

@@ -12,8 +12,21 @@ export const configSchema = z.object({
     .string()
     .regex(/^[^\s:]+:\d+$/, 'must be host:port')
     .optional(),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** Unset: the profile's namespace, else `default` (config/temporal.ts). */
+  TEMPORAL_NAMESPACE: z.string().min(1).optional(),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('case-transfers'),
+  /**
+   * Temporal's environment configuration (config/temporal.ts reads them through
+   * @temporalio/envconfig; they are listed here so that a bad one is named at start-up).
+   */
+  TEMPORAL_CONFIG_FILE: z.string().min(1).optional(),
+  TEMPORAL_PROFILE: z.string().min(1).optional(),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  TEMPORAL_TLS: z.enum(['true', 'false', '1', '0'], { error: 'must be true or false' }).optional(),
+  TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
   PORT: port.default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
   /** Embedded dev server (npm start without TEMPORAL_ADDRESS). */
@@ -78,6 +91,11 @@ export const configSchema = z.object({
   }
   if (c.OIDC_ISSUER_URL && !c.SESSION_SECRET) {
     ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'is required when OIDC_ISSUER_URL is set' });
+  }
+  // A certificate without its key (or the reverse) would silently fall back to no client certificate.
+  if (!c.TEMPORAL_TLS_CLIENT_CERT_PATH !== !c.TEMPORAL_TLS_CLIENT_KEY_PATH) {
+    const missing = c.TEMPORAL_TLS_CLIENT_CERT_PATH ? 'TEMPORAL_TLS_CLIENT_KEY_PATH' : 'TEMPORAL_TLS_CLIENT_CERT_PATH';
+    ctx.addIssue({ code: 'custom', path: [missing], message: 'is required with the other half of the client certificate pair' });
   }
 });
 

@@ -2,8 +2,10 @@
 // Provisions the Temporal binaries this project runs against, from registries that are reachable
 // even where Temporal's own download site is not:
 //   - the `temporal` CLI (dev server), built with `go install` from the Go module proxy;
-//   - Temporal's Java test server (time skipping), resolved by Maven from Maven Central.
-// Both land in the git-ignored .tools/ folder. A second run does nothing and says so.
+//   - Temporal's Java test server (time skipping), resolved by Maven from Maven Central;
+//   - with --postgres: the Temporal server and temporal-sql-tool (Go module proxy) and PostgreSQL
+//     (Debian, when missing and run as root), for the PostgreSQL suite.
+// They land in the git-ignored .tools/ folder. A second run does nothing and says so.
 // Missing Go or Java never fails `npm install`: the script explains what to install instead and
 // the tests fall back to the SDK's own download.
 'use strict';
@@ -137,9 +139,116 @@ function provisionJavaTestServer() {
   return true;
 }
 
+// The production-shaped server for the PostgreSQL suite (scripts/temporal-postgres.ts): the same
+// version as docker-compose.yml's temporalio/server and admin-tools images.
+const SERVER_MODULE = 'go.temporal.io/server';
+const SERVER_VERSION = 'v1.29.1';
+const SERVER_DIR = path.join(TOOLS, 'temporal-server');
+
+function provisionTemporalServer() {
+  const server = path.join(BIN, 'temporal-server');
+  const sqlTool = path.join(BIN, 'temporal-sql-tool');
+  const schema = path.join(SERVER_DIR, 'schema', 'postgresql', 'v12');
+  const stamp = path.join(SERVER_DIR, 'version');
+  const built = fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8').trim() === SERVER_VERSION;
+  if (built && fs.existsSync(server) && fs.existsSync(sqlTool) && fs.existsSync(schema)) {
+    log(`Temporal server and temporal-sql-tool ${SERVER_VERSION} already in .tools: nothing to do`);
+    return true;
+  }
+  const go = which('go');
+  if (!go) {
+    log(`the PostgreSQL suite needs the Temporal server ${SERVER_VERSION}, built with Go: install Go and re-run`);
+    log('`npm run provision -- --postgres`.');
+    return false;
+  }
+  const env = { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' };
+  // Both binaries in one `go install`: one module download, one build graph (heavy on small machines).
+  const scratch = path.join(SERVER_DIR, 'gobin');
+  fs.rmSync(scratch, { recursive: true, force: true });
+  fs.mkdirSync(scratch, { recursive: true });
+  log(`building the Temporal server and temporal-sql-tool ${SERVER_VERSION} with go install (first time only; several minutes)...`);
+  const r = spawnSync(
+    go,
+    ['install', `${SERVER_MODULE}/cmd/server@${SERVER_VERSION}`, `${SERVER_MODULE}/cmd/tools/sql@${SERVER_VERSION}`],
+    { stdio: ['ignore', 'inherit', 'inherit'], env: { ...env, GOBIN: scratch } },
+  );
+  if (r.status !== 0) {
+    log('go install of the Temporal server failed (see above)');
+    return false;
+  }
+  fs.mkdirSync(BIN, { recursive: true });
+  fs.renameSync(path.join(scratch, 'server'), server);
+  fs.renameSync(path.join(scratch, 'sql'), sqlTool);
+  fs.rmSync(scratch, { recursive: true, force: true });
+  // The versioned schema folders ship in the module, not in the binaries.
+  const dl = spawnSync(go, ['mod', 'download', '-json', `${SERVER_MODULE}@${SERVER_VERSION}`], { encoding: 'utf8', env });
+  const dir = dl.status === 0 ? JSON.parse(dl.stdout).Dir : undefined;
+  if (!dir) {
+    log(`go mod download ${SERVER_MODULE}@${SERVER_VERSION} failed: ${(dl.stderr || '').trim()}`);
+    return false;
+  }
+  fs.rmSync(schema, { recursive: true, force: true });
+  fs.cpSync(path.join(dir, 'schema', 'postgresql', 'v12'), schema, { recursive: true });
+  // The module cache is read-only; the copy need not be.
+  spawnSync('chmod', ['-R', 'u+w', SERVER_DIR]);
+  fs.writeFileSync(stamp, `${SERVER_VERSION}\n`);
+  log(`installed temporal-server and temporal-sql-tool ${SERVER_VERSION} into .tools/bin, schemas into .tools/temporal-server`);
+  return true;
+}
+
+/** The directory holding initdb and pg_ctl, if PostgreSQL is installed. */
+function postgresBinDir() {
+  const fromConfig = spawnSync('pg_config', ['--bindir'], { encoding: 'utf8' });
+  const candidates = [];
+  if (fromConfig.status === 0) candidates.push(fromConfig.stdout.trim());
+  const debian = '/usr/lib/postgresql';
+  if (fs.existsSync(debian)) {
+    for (const v of fs.readdirSync(debian).sort((a, b) => Number(b) - Number(a))) candidates.push(path.join(debian, v, 'bin'));
+  }
+  const initdb = which('initdb');
+  if (initdb) candidates.push(path.dirname(fs.realpathSync(initdb)));
+  return candidates.find((d) => fs.existsSync(path.join(d, 'initdb')) && fs.existsSync(path.join(d, 'pg_ctl')));
+}
+
+function provisionPostgres() {
+  const found = postgresBinDir();
+  if (found) {
+    log(`PostgreSQL found in ${found}: nothing to do`);
+    return true;
+  }
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!root || !which('apt-get')) {
+    log('the PostgreSQL suite needs PostgreSQL 12 or later (initdb, pg_ctl): on Debian or Ubuntu');
+    log('`sudo apt-get install postgresql`, on macOS `brew install postgresql@15`; then re-run.');
+    return false;
+  }
+  log('installing PostgreSQL from Debian (apt-get install postgresql)...');
+  const aptEnv = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const install = () =>
+    spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'postgresql'], { stdio: 'inherit', env: aptEnv }).status === 0;
+  if (!install()) {
+    spawnSync('apt-get', ['update'], { stdio: 'inherit', env: aptEnv });
+    if (!install()) {
+      log('apt-get could not install postgresql (see above)');
+      return false;
+    }
+  }
+  return Boolean(postgresBinDir());
+}
+
 function main() {
   if (process.env.CASE_TRANSFERS_SKIP_PROVISION === '1') {
     log('CASE_TRANSFERS_SKIP_PROVISION=1: skipped');
+    return;
+  }
+  // The PostgreSQL toolchain is needed only by `npm run test:postgres` (and CI), which asks for it.
+  if (process.argv.includes('--postgres')) {
+    const pg = provisionPostgres();
+    const server = provisionTemporalServer();
+    if (!pg || !server) {
+      log('the PostgreSQL suite cannot run until the above is installed');
+      process.exitCode = 1;
+    }
     return;
   }
   const cli = provisionCli();
@@ -147,4 +256,6 @@ function main() {
   if (!cli || !jts) log('provisioning incomplete (see above); `npm install` carries on');
 }
 
-main();
+module.exports = { postgresBinDir };
+
+if (require.main === module) main();

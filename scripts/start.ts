@@ -9,6 +9,7 @@ import { Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { ConfigError, loadConfig, type Config } from '../config';
 import { startApi } from '../api/main';
+import { nativeConnectionOptions, temporalSettings } from '../config/temporal';
 import { deliverySettings } from '../activities/notifications';
 import { startMailCatcher, type MailCatcher } from '../activities/notifications/mail-catcher';
 import { createWorker } from '../worker/create-worker';
@@ -44,7 +45,7 @@ async function waitForServer(address: string, child: ChildProcess, timeoutMs = 6
   throw new Error(`the Temporal dev server did not become ready: ${String(lastError)}`);
 }
 
-function startDevServer(config: Config): { child: ChildProcess; address: string; uiUrl: string } {
+function startDevServer(config: Config, namespace: string): { child: ChildProcess; address: string; uiUrl: string } {
   const binary = temporalBinary();
   const dbFile = path.resolve(ROOT, config.TEMPORAL_DB_FILE);
   mkdirSync(path.dirname(dbFile), { recursive: true });
@@ -54,7 +55,7 @@ function startDevServer(config: Config): { child: ChildProcess; address: string;
     '--port', String(config.TEMPORAL_DEV_PORT),
     '--ui-port', String(config.TEMPORAL_UI_PORT),
     '--db-filename', dbFile,
-    '--namespace', config.TEMPORAL_NAMESPACE,
+    '--namespace', namespace,
     '--log-level', 'error',
     ...searchAttributeFlags().flatMap((f) => ['--search-attribute', f]),
   ];
@@ -66,10 +67,10 @@ function startDevServer(config: Config): { child: ChildProcess; address: string;
   };
 }
 
-function setRetention(config: Config, address: string): void {
+function setRetention(config: Config, address: string, namespace: string): void {
   const r = spawnSync(
     temporalBinary(),
-    ['operator', 'namespace', 'update', '--address', address, '--namespace', config.TEMPORAL_NAMESPACE,
+    ['operator', 'namespace', 'update', '--address', address, '--namespace', namespace,
       '--retention', `${config.TEMPORAL_RETENTION_DAYS * 24}h`],
     { encoding: 'utf8' },
   );
@@ -95,17 +96,19 @@ async function main(): Promise<void> {
   }
 
   let devServer: ReturnType<typeof startDevServer> | undefined;
-  let address = config.TEMPORAL_ADDRESS;
+  let temporal = temporalSettings(config);
+  let address = temporal.address;
   if (!address) {
-    devServer = startDevServer(config);
+    devServer = startDevServer(config, temporal.namespace);
     address = devServer.address;
     const child = devServer.child;
     // If this process dies without a clean shutdown, the server must not outlive it.
     process.on('exit', () => child.exitCode === null && child.kill('SIGKILL'));
     await waitForServer(address, child);
-    setRetention(config, address);
+    setRetention(config, address, temporal.namespace);
   }
   config = { ...config, TEMPORAL_ADDRESS: address };
+  temporal = { ...temporal, address };
 
   let mailCatcher: MailCatcher | undefined;
   if (!config.SMTP_URL) {
@@ -134,11 +137,11 @@ async function main(): Promise<void> {
   }
 
   Runtime.install({ shutdownSignals: [] });
-  const nativeConnection = await NativeConnection.connect({ address });
+  const nativeConnection = await NativeConnection.connect(nativeConnectionOptions(temporal));
   const worker = await createWorker({
     connection: nativeConnection,
-    namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    namespace: temporal.namespace,
+    taskQueue: temporal.taskQueue,
     bundlePath: config.WORKFLOW_BUNDLE_PATH,
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     shutdownGraceTime: `${config.WORKER_SHUTDOWN_GRACE_SECONDS}s`,
@@ -146,14 +149,14 @@ async function main(): Promise<void> {
     deps: deliverySettings(config),
   });
   const workerDone = worker.run();
-  const api = await startApi(config);
+  const api = await startApi(config, {}, temporal);
 
   console.log('');
   console.log(`  Case transfers API   ${api.url}`);
   console.log(`  API docs             ${api.url}/docs`);
   console.log(`  Pages (My work)      ${publicBaseUrl(config)}/app/my-work`);
   if (devOidc) console.log(`  Sign-in (local)      ${devOidc.issuer} (example people in scripts/dev-people.json)`);
-  console.log(`  Temporal             ${address} (namespace ${config.TEMPORAL_NAMESPACE})`);
+  console.log(`  Temporal             ${address} (namespace ${temporal.namespace})`);
   if (devServer) console.log(`  Temporal UI          ${devServer.uiUrl}`);
   if (mailCatcher) console.log(`  Mail catcher         ${mailCatcher.uiUrl} (SMTP ${mailCatcher.smtpUrl}, JSON at /messages)`);
   else console.log(`  Email                ${new URL(config.SMTP_URL!).host}`);

@@ -1,17 +1,19 @@
 // The worker process: polls the case-transfers task queue until SIGTERM/SIGINT, then drains.
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../config';
+import { nativeConnectionOptions, temporalSettings } from '../config/temporal';
 import { createWorker } from './create-worker';
 
 export async function runWorker(): Promise<void> {
   const config = loadConfig();
   Runtime.install({});
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS ?? 'localhost:7233' });
+  const temporal = temporalSettings(config);
+  const connection = await NativeConnection.connect(nativeConnectionOptions(temporal));
   try {
     const worker = await createWorker({
       connection,
-      namespace: config.TEMPORAL_NAMESPACE,
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      namespace: temporal.namespace,
+      taskQueue: temporal.taskQueue,
       bundlePath: config.WORKFLOW_BUNDLE_PATH,
       maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
       shutdownGraceTime: `${config.WORKER_SHUTDOWN_GRACE_SECONDS}s`,

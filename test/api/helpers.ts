@@ -13,7 +13,7 @@ import { loadCalendar } from '../../activities/policy/calendar/calendar';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Person, TransferRequest } from '../../workflows/definitions';
 import { islingtonCinToCla, londonToday, plusDays, TEST_SECRET } from '../support/fixtures';
-import { createLocalEnv, createTestWorker } from '../support/temporal';
+import { createLocalEnv, createTestWorker, TEST_TASK_QUEUE, testTemporalSettings } from '../support/temporal';
 
 export const silentLogger = pino({ level: 'silent' });
 
@@ -28,6 +28,7 @@ export function testApp(client: Client, overrides: Partial<AppDeps> = {}) {
     verifyToken: createVerifier({ secret: TEST_SECRET, issuer: 'case-transfers', audience: 'case-transfers-api' }),
     policies: testPolicies(),
     logger: silentLogger,
+    taskQueue: TEST_TASK_QUEUE,
     ...overrides,
   });
 }
@@ -82,8 +83,9 @@ export async function startE2E(overrides: Partial<AppDeps> = {}): Promise<E2E> {
   const worker = await createTestWorker(env);
   const running = worker.run();
   // The API's own connection settings (short retries), not the test environment's client.
-  const connection = await Connection.connect(apiConnectionOptions(env.address));
-  const client = new Client({ connection, namespace: env.namespace ?? 'default' });
+  const settings = testTemporalSettings(env);
+  const connection = await Connection.connect(apiConnectionOptions(settings));
+  const client = new Client({ connection, namespace: settings.namespace });
   // Suites drive far more than a person would: the per-subject rate limit is tested on its own.
   const app = testApp(client, { rateLimit: { limit: 1_000_000 }, ...overrides });
   return {

@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from '../../config';
 
 test('defaults give the embedded setup', () => {
   const c = loadConfig({});
-  expect(c).toMatchObject({ PORT: 3000, HOST: '127.0.0.1', TEMPORAL_NAMESPACE: 'default', TEMPORAL_RETENTION_DAYS: 30 });
+  expect(c).toMatchObject({ PORT: 3000, HOST: '127.0.0.1', TEMPORAL_RETENTION_DAYS: 30 });
   expect(c.TEMPORAL_ADDRESS).toBeUndefined();
 });
 

@@ -1,12 +1,15 @@
 // Real Temporal servers for tests: the dev server (`temporal` CLI, provisioned into .tools/ from
 // the Go module proxy) and Temporal's Java time-skipping test server (from Maven Central). Without
 // them the SDK's own download is tried, which works on machines that can reach Temporal's site.
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger, type LogLevel, type Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import type { ActivityDeps } from '../../activities';
+import { loadConfig } from '../../config';
+import { temporalSettings, type TemporalSettings } from '../../config/temporal';
 import { createWorker } from '../../worker/create-worker';
 import { SEARCH_ATTRIBUTE_KEYS, TASK_QUEUE } from '../../workflows/definitions';
 
@@ -26,8 +29,35 @@ export function quietRuntime(): void {
   }
 }
 
+/**
+ * Set by scripts/temporal-postgres.ts (`npm run test:postgres`): the suites use that server, reached
+ * through the same settings as the service (config/temporal.ts: profile, mTLS), instead of starting
+ * a dev server per file.
+ */
+export const EXISTING_SERVER = process.env.CASE_TRANSFERS_TEST_SERVER === 'existing';
+
+/**
+ * Test files running at once share that server's namespace: each file's workers poll a task queue
+ * of their own, so none picks up another file's tasks (with its own activity doubles).
+ */
+export const TEST_TASK_QUEUE = EXISTING_SERVER ? `${loadConfig().TEMPORAL_TASK_QUEUE}-${randomUUID()}` : TASK_QUEUE;
+
+/** How a test reaches the environment's server, as the service's own processes would. */
+export function testTemporalSettings(env: TestWorkflowEnvironment): TemporalSettings {
+  if (EXISTING_SERVER) return { ...temporalSettings(loadConfig()), taskQueue: TEST_TASK_QUEUE };
+  return { address: env.address, namespace: env.namespace ?? 'default', taskQueue: TEST_TASK_QUEUE };
+}
+
 export async function createLocalEnv(): Promise<TestWorkflowEnvironment> {
   quietRuntime();
+  if (EXISTING_SERVER) {
+    const settings = temporalSettings(loadConfig());
+    return TestWorkflowEnvironment.createFromExistingServer({
+      address: settings.address,
+      namespace: settings.namespace,
+      connectionOptions: { tls: settings.tls, apiKey: settings.apiKey, metadata: settings.metadata },
+    });
+  }
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: existsSync(CLI) ? { type: 'existing-path', path: CLI } : undefined,
@@ -64,7 +94,7 @@ export async function createTestWorker(
   return createWorker({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
-    taskQueue: opts.taskQueue ?? TASK_QUEUE,
+    taskQueue: opts.taskQueue ?? TEST_TASK_QUEUE,
     // Never the shell's SMTP_URL or WEBHOOK_URL: a test opts in to mail and webhooks explicitly.
     deps: { audit: () => undefined, mail: undefined, webhook: undefined, ...opts.deps },
     maxCachedWorkflows: 100,
