@@ -56,7 +56,7 @@ test('variables override the profile; an API key alone turns TLS on (Temporal Cl
 
 test('certificate paths from the environment, without any file', () => {
   const s = settingsOf({ HOME: dir, TEMPORAL_ADDRESS: 'temporal:7233', TEMPORAL_TLS_SERVER_CA_CERT_PATH: ca, TEMPORAL_TLS_CLIENT_CERT_PATH: crt, TEMPORAL_TLS_CLIENT_KEY_PATH: key });
-  const tls = s.tls as { clientCertPair: { crt: Buffer } };
+  const tls = s.tls as { clientCertPair: { crt: Uint8Array } };
   expect(Buffer.from(tls.clientCertPair.crt).toString()).toBe('CLIENT PEM');
 });
 
