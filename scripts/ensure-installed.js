@@ -19,10 +19,9 @@ function stale() {
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 if (stale()) {
-  // `npm install` with the committed lock rather than `npm ci`: npm 11 leaves other platforms'
-  // optional packages (e.g. @swc/core-darwin-arm64) out of the lock, and `npm ci` then refuses it.
-  process.stdout.write('[setup] installing dependencies (npm install)...\n');
-  const r = spawnSync(npm, ['install', '--no-audit', '--no-fund'], { cwd: ROOT, stdio: 'inherit' });
+  // Exactly the committed lock, which holds every platform's optional packages (test/install).
+  process.stdout.write('[setup] installing dependencies (npm ci)...\n');
+  const r = spawnSync(npm, ['ci', '--no-audit', '--no-fund'], { cwd: ROOT, stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);
 } else {
   const r = spawnSync(process.execPath, [path.join(__dirname, 'provision.js')], { cwd: ROOT, stdio: 'inherit' });
