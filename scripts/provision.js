@@ -256,6 +256,6 @@ function main() {
   if (!cli || !jts) log('provisioning incomplete (see above); `npm install` carries on');
 }
 
-module.exports = { postgresBinDir };
+module.exports = { postgresBinDir, SERVER_VERSION };
 
 if (require.main === module) main();

@@ -7,8 +7,8 @@
 //   npm run test:postgres                           the API suite, scale-out and mTLS tests against it
 //   ts-node scripts/temporal-postgres.ts [--no-tls] [-- command ...]
 //       runs the command with TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE,
-//       TEMPORAL_CONFIG_FILE and TEMPORAL_PROFILE set, then stops everything; with no command it
-//       prints those and runs until Ctrl-C.
+//       TEMPORAL_CONFIG_FILE and TEMPORAL_PROFILE (and PGHOST, PGPORT, PGUSER, PGPASSWORD) set,
+//       then stops everything; with no command it prints those and runs until Ctrl-C.
 //
 // Binaries come from `npm run provision -- --postgres` (.tools/bin); nothing outlives the run.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -401,7 +401,16 @@ export async function startPostgresTemporal(opts: PostgresTemporalOptions = {}):
     } finally {
       await connection.close();
     }
-    const env: Record<string, string> = { TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace, TEMPORAL_TASK_QUEUE: taskQueue };
+    const env: Record<string, string> = {
+      TEMPORAL_ADDRESS: address,
+      TEMPORAL_NAMESPACE: namespace,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      // libpq's names, for psql and for tests that check the database itself.
+      PGHOST: pg.host,
+      PGPORT: String(pg.port),
+      PGUSER: pg.user,
+      PGPASSWORD: pg.password,
+    };
     let configFile: string | undefined;
     if (certs) {
       configFile = path.join(dir, 'temporal.toml');
