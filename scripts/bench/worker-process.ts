@@ -3,16 +3,18 @@
 // after a full GC, and drains on 'stop'.
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../../config';
+import { nativeConnectionOptions, temporalSettings } from '../../config/temporal';
 import { createWorker } from '../../worker/create-worker';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS! });
+  const temporal = temporalSettings(config);
+  const connection = await NativeConnection.connect(nativeConnectionOptions(temporal));
   const worker = await createWorker({
     connection,
-    namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    namespace: temporal.namespace,
+    taskQueue: temporal.taskQueue,
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     deps: { audit: () => undefined },
   });
