@@ -1,12 +1,13 @@
 // How the API, the worker and `npm start` reach Temporal: a Temporal environment-configuration
 // profile (TOML), the TEMPORAL_* variables over it, and an explicit Config over both.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../../config';
 import { temporalSettings } from '../../config/temporal';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'ct-envconfig-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const file = (name: string, text: string) => {
   const p = path.join(dir, name);
   writeFileSync(p, text);
