@@ -5,7 +5,7 @@
 // through a Temporal environment-configuration profile (TOML), exactly as a deployment would.
 //
 //   npm run test:postgres                           the API suite, scale-out and mTLS tests against it
-//   ts-node scripts/temporal-postgres.ts [--no-tls] [-- command ...]
+//   node lib/scripts/temporal-postgres.js [--no-tls] [-- command ...]      (after `npm run build`)
 //       runs the command with TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE,
 //       TEMPORAL_CONFIG_FILE and TEMPORAL_PROFILE (and PGHOST, PGPORT, PGUSER, PGPASSWORD) set,
 //       then stops everything; with no command it prints those and runs until Ctrl-C.
@@ -459,6 +459,11 @@ async function main(): Promise<void> {
     env: { ...process.env, ...pgt.env, CASE_TRANSFERS_TEST_SERVER: 'existing' },
   });
   const code = await new Promise<number>((resolve) => child.once('exit', (c, s) => resolve(c ?? (s ? 1 : 0))));
+  if (code !== 0) {
+    // The directory goes with the run: keep the server's last words.
+    const log = path.join(pgt.dir, 'temporal-server.log');
+    if (existsSync(log)) console.error(`[temporal-postgres] last lines of the server log:\n${readFileSync(log, 'utf8').split('\n').slice(-20).join('\n')}`);
+  }
   await stop();
   process.exit(code);
 }
