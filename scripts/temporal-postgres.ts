@@ -20,6 +20,7 @@ import { randomBytes } from 'node:crypto';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
+import { loadConfig } from '../config';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/definitions';
 
 const ROOT = path.resolve(__dirname, '..').replace(/[\\/]lib$/, '');
@@ -443,6 +444,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const pgt = await startPostgresTemporal({
     tls: !own.includes('--no-tls'),
+    retentionDays: loadConfig().TEMPORAL_RETENTION_DAYS,
     log: (m) => console.log(`[temporal-postgres] ${m}`),
   });
   console.log(`[temporal-postgres] ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
