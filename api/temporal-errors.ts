@@ -33,6 +33,16 @@ function isUnavailable(err: unknown): boolean {
   return false;
 }
 
+/** gRPC RESOURCE_EXHAUSTED: Temporal's per-namespace rate limits (e.g. 10 visibility calls a second per frontend by default). */
+function isRateLimited(err: unknown): boolean {
+  let cur: unknown = err;
+  for (let depth = 0; cur && depth < 6; depth++) {
+    if ((cur as { code?: number }).code === 8) return true;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 export function toHttpProblem(err: unknown): HttpProblem | undefined {
   if (err instanceof HttpProblem) return err;
   if (err instanceof WorkflowNotFoundError) return new HttpProblem(404, 'No such transfer');
@@ -50,6 +60,9 @@ export function toHttpProblem(err: unknown): HttpProblem | undefined {
       Object.assign(extra, details);
     }
     return new HttpProblem(status, failure.message, extra);
+  }
+  if (isRateLimited(err)) {
+    return new HttpProblem(503, 'The workflow service (Temporal) is busy; try again shortly', { retryAfter: 1 }, { 'Retry-After': '1' });
   }
   if (isUnavailable(err)) {
     return new HttpProblem(503, 'The workflow service (Temporal) is unreachable; try again shortly', { retryAfter: 5 });

@@ -283,6 +283,8 @@ const DYNAMIC_CONFIG = {
   'frontend.enableUpdateWorkflowExecution': [{ value: true }],
   'frontend.enableUpdateWorkflowExecutionAsyncAccepted': [{ value: true }],
   'frontend.enableExecuteMultiOperation': [{ value: true }],
+  // The suites poll listings far harder than people do; the default is 10 a second per namespace.
+  'frontend.namespaceRPS.visibility': [{ value: 500 }],
 };
 
 async function waitForFrontend(connect: () => Promise<Connection>, server: ChildProcess, logFile: string, timeoutMs = 90_000): Promise<Connection> {
