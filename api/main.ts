@@ -2,7 +2,8 @@
 import { Client } from '@temporalio/client';
 import type { Server, ServerResponse } from 'node:http';
 import type { Express } from 'express';
-import { loadConfig, type Config } from '../config';
+import { keyRingOf, loadConfig, type Config } from '../config';
+import { dataConverterFor, EncryptionCodec } from '../codec';
 import { loadCalendar } from '../activities/policy/calendar/calendar';
 import { policiesFrom } from '../activities/policy/registry';
 import { createApp, type AppDeps } from './app';
@@ -80,7 +81,8 @@ export function pagesOptions(config: Config): PagesOptions | undefined {
 
 export async function startApi(config: Config = loadConfig(), overrides: Partial<AppDeps> = {}): Promise<RunningApi> {
   const connection = lazyConnection(config.TEMPORAL_ADDRESS ?? 'localhost:7233');
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const keyRing = keyRingOf(config);
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(keyRing) });
   const logger = createLogger(config.LOG_LEVEL);
   let shuttingDown = false;
   const app = createApp({
@@ -103,6 +105,7 @@ export async function startApi(config: Config = loadConfig(), overrides: Partial
     rateLimit: { limit: config.RATE_LIMIT_PER_MINUTE },
     temporalTimeoutMs: config.TEMPORAL_REQUEST_TIMEOUT_MS,
     pages: pagesOptions(config),
+    codec: { codec: new EncryptionCodec(keyRing), allowedOrigin: config.TEMPORAL_UI_ORIGIN, namespace: config.TEMPORAL_NAMESPACE },
     ...overrides,
   });
   if (config.TRUST_PROXY) app.set('trust proxy', true);

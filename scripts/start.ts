@@ -7,7 +7,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { ConfigError, loadConfig, type Config } from '../config';
+import { ConfigError, keyRingOf, loadConfig, type Config } from '../config';
 import { startApi } from '../api/main';
 import { deliverySettings } from '../activities/notifications';
 import { startMailCatcher, type MailCatcher } from '../activities/notifications/mail-catcher';
@@ -15,7 +15,7 @@ import { createWorker } from '../worker/create-worker';
 import { searchAttributeFlags } from '../workflows/definitions';
 import { randomBytes } from 'node:crypto';
 import { publicBaseUrl } from '../activities/notifications/settings';
-import { devSecret, ROOT } from './dev-secret';
+import { devPayloadKeys, devSecret, ROOT } from './dev-secret';
 import { DEV_CLIENT_SECRET, startDevOidcProvider, type DevOidcProvider } from './dev-oidc';
 
 function temporalBinary(): string {
@@ -44,6 +44,13 @@ async function waitForServer(address: string, child: ChildProcess, timeoutMs = 6
   throw new Error(`the Temporal dev server did not become ready: ${String(lastError)}`);
 }
 
+/** Where a browser on this machine reaches the API. */
+function apiBaseUrl(config: Config): string {
+  if (config.PUBLIC_BASE_URL) return config.PUBLIC_BASE_URL.replace(/\/$/, '');
+  const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
+  return `http://${host}:${config.PORT}`;
+}
+
 function startDevServer(config: Config): { child: ChildProcess; address: string; uiUrl: string } {
   const binary = temporalBinary();
   const dbFile = path.resolve(ROOT, config.TEMPORAL_DB_FILE);
@@ -56,6 +63,8 @@ function startDevServer(config: Config): { child: ChildProcess; address: string;
     '--db-filename', dbFile,
     '--namespace', config.TEMPORAL_NAMESPACE,
     '--log-level', 'error',
+    // The UI decodes payloads through the API's codec endpoint, in the operator's browser.
+    '--ui-codec-endpoint', `${apiBaseUrl(config)}/codec`,
     ...searchAttributeFlags().flatMap((f) => ['--search-attribute', f]),
   ];
   const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -93,6 +102,12 @@ async function main(): Promise<void> {
     console.log(`[start] ${dev.created ? 'created' : 'using'} the development JWT secret in data/dev-jwt-secret`);
     console.log(`[start] AUTH_JWT_SECRET=${dev.secret}`);
   }
+  if (!config.PAYLOAD_KEYS) {
+    const dev = devPayloadKeys(true)!;
+    config = { ...config, PAYLOAD_KEYS: dev.keys };
+    console.log(`[start] ${dev.created ? 'created' : 'using'} the development payload key in data/dev-payload-keys (lose it and data/temporal.db is unreadable)`);
+  }
+  const keyRing = keyRingOf(config);
 
   let devServer: ReturnType<typeof startDevServer> | undefined;
   let address = config.TEMPORAL_ADDRESS;
@@ -106,6 +121,7 @@ async function main(): Promise<void> {
     setRetention(config, address);
   }
   config = { ...config, TEMPORAL_ADDRESS: address };
+  if (devServer && !config.TEMPORAL_UI_ORIGIN) config = { ...config, TEMPORAL_UI_ORIGIN: devServer.uiUrl };
 
   let mailCatcher: MailCatcher | undefined;
   if (!config.SMTP_URL) {
@@ -137,6 +153,7 @@ async function main(): Promise<void> {
   const nativeConnection = await NativeConnection.connect({ address });
   const worker = await createWorker({
     connection: nativeConnection,
+    keyRing,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     bundlePath: config.WORKFLOW_BUNDLE_PATH,
@@ -154,7 +171,10 @@ async function main(): Promise<void> {
   console.log(`  Pages (My work)      ${publicBaseUrl(config)}/app/my-work`);
   if (devOidc) console.log(`  Sign-in (local)      ${devOidc.issuer} (example people in scripts/dev-people.json)`);
   console.log(`  Temporal             ${address} (namespace ${config.TEMPORAL_NAMESPACE})`);
-  if (devServer) console.log(`  Temporal UI          ${devServer.uiUrl}`);
+  if (devServer) {
+    console.log(`  Temporal UI          ${devServer.uiUrl} (decoded for operators: sign in at ${api.url}/codec/session,`);
+    console.log('                       then tick "Include cross-origin credentials" in the UI\'s Codec Server settings)');
+  }
   if (mailCatcher) console.log(`  Mail catcher         ${mailCatcher.uiUrl} (SMTP ${mailCatcher.smtpUrl}, JSON at /messages)`);
   else console.log(`  Email                ${new URL(config.SMTP_URL!).host}`);
   console.log(`  Webhook              ${config.WEBHOOK_URL ? new URL(config.WEBHOOK_URL).origin : 'off (set WEBHOOK_URL)'}`);

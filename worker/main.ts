@@ -1,15 +1,17 @@
 // The worker process: polls the case-transfers task queue until SIGTERM/SIGINT, then drains.
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { loadConfig } from '../config';
+import { keyRingOf, loadConfig } from '../config';
 import { createWorker } from './create-worker';
 
 export async function runWorker(): Promise<void> {
   const config = loadConfig();
+  const keyRing = keyRingOf(config);
   Runtime.install({});
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS ?? 'localhost:7233' });
   try {
     const worker = await createWorker({
       connection,
+      keyRing,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       bundlePath: config.WORKFLOW_BUNDLE_PATH,

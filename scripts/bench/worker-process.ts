@@ -2,7 +2,7 @@
 // run as a child of the bench so that its memory is its own. Answers 'memory' with its usage
 // after a full GC, and drains on 'stop'.
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { loadConfig } from '../../config';
+import { keyRingOf, loadConfig } from '../../config';
 import { createWorker } from '../../worker/create-worker';
 
 async function main(): Promise<void> {
@@ -11,6 +11,7 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS! });
   const worker = await createWorker({
     connection,
+    keyRing: keyRingOf(config),
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,

@@ -13,7 +13,7 @@ import { loadCalendar } from '../../activities/policy/calendar/calendar';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Person, TransferRequest } from '../../workflows/definitions';
 import { islingtonCinToCla, londonToday, plusDays, TEST_SECRET } from '../support/fixtures';
-import { createLocalEnv, createTestWorker } from '../support/temporal';
+import { createLocalEnv, createTestWorker, testDataConverter } from '../support/temporal';
 
 export const silentLogger = pino({ level: 'silent' });
 
@@ -83,7 +83,7 @@ export async function startE2E(overrides: Partial<AppDeps> = {}): Promise<E2E> {
   const running = worker.run();
   // The API's own connection settings (short retries), not the test environment's client.
   const connection = await Connection.connect(apiConnectionOptions(env.address));
-  const client = new Client({ connection, namespace: env.namespace ?? 'default' });
+  const client = new Client({ connection, namespace: env.namespace ?? 'default', dataConverter: testDataConverter() });
   // Suites drive far more than a person would: the per-subject rate limit is tested on its own.
   const app = testApp(client, { rateLimit: { limit: 1_000_000 }, ...overrides });
   return {

@@ -7,12 +7,18 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger, type LogLevel, type Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import type { ActivityDeps } from '../../activities';
+import { dataConverterFor, newKeyEntry, parseKeyRing } from '../../codec';
 import { createWorker } from '../../worker/create-worker';
 import { SEARCH_ATTRIBUTE_KEYS, TASK_QUEUE } from '../../workflows/definitions';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, '.tools', 'bin', 'temporal');
 const TEST_SERVER = path.join(ROOT, '.tools', 'bin', 'temporal-test-server');
+
+/** A key ring of this test process: every client and worker the suites create encrypts with it. */
+export const TEST_PAYLOAD_KEYS = newKeyEntry('test-key');
+export const TEST_KEY_RING = parseKeyRing(TEST_PAYLOAD_KEYS);
+export const testDataConverter = () => dataConverterFor(TEST_KEY_RING);
 
 let runtimeInstalled = false;
 export function quietRuntime(): void {
@@ -26,14 +32,15 @@ export function quietRuntime(): void {
   }
 }
 
-export async function createLocalEnv(): Promise<TestWorkflowEnvironment> {
+export async function createLocalEnv(opts: { extraArgs?: string[] } = {}): Promise<TestWorkflowEnvironment> {
   quietRuntime();
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: existsSync(CLI) ? { type: 'existing-path', path: CLI } : undefined,
       searchAttributes: SEARCH_ATTRIBUTE_KEYS,
-      extraArgs: ['--log-level', 'error'],
+      extraArgs: ['--log-level', 'error', ...(opts.extraArgs ?? [])],
     },
+    client: { dataConverter: testDataConverter() },
   });
 }
 
@@ -41,6 +48,7 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   quietRuntime();
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: existsSync(TEST_SERVER) ? { executable: { type: 'existing-path', path: TEST_SERVER } } : undefined,
+    client: { dataConverter: testDataConverter() },
   });
   // The test server has no --search-attribute flag: register the keys through its operator service.
   const types: Record<string, temporal.api.enums.v1.IndexedValueType> = {
@@ -63,6 +71,7 @@ export async function createTestWorker(
   // The production wiring, on the bundle the worker ships.
   return createWorker({
     connection: env.nativeConnection,
+    keyRing: TEST_KEY_RING,
     namespace: env.namespace ?? 'default',
     taskQueue: opts.taskQueue ?? TASK_QUEUE,
     // Never the shell's SMTP_URL or WEBHOOK_URL: a test opts in to mail and webhooks explicitly.
