@@ -7,7 +7,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger, type LogLevel, type Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import type { ActivityDeps } from '../../activities';
-import { dataConverterFor, newKeyEntry, parseKeyRing } from '../../codec';
+import { dataConverterFor, newKeyEntry, parseKeyRing, type KeyRing } from '../../codec';
 import { createWorker } from '../../worker/create-worker';
 import { SEARCH_ATTRIBUTE_KEYS, TASK_QUEUE } from '../../workflows/definitions';
 
@@ -18,7 +18,7 @@ const TEST_SERVER = path.join(ROOT, '.tools', 'bin', 'temporal-test-server');
 /** A key ring of this test process: every client and worker the suites create encrypts with it. */
 export const TEST_PAYLOAD_KEYS = newKeyEntry('test-key');
 export const TEST_KEY_RING = parseKeyRing(TEST_PAYLOAD_KEYS);
-export const testDataConverter = () => dataConverterFor(TEST_KEY_RING);
+export const testDataConverter = (ring: KeyRing = TEST_KEY_RING) => dataConverterFor(ring);
 
 let runtimeInstalled = false;
 export function quietRuntime(): void {
@@ -44,11 +44,11 @@ export async function createLocalEnv(opts: { extraArgs?: string[] } = {}): Promi
   });
 }
 
-export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+export async function createTimeSkippingEnv(opts: { keyRing?: KeyRing } = {}): Promise<TestWorkflowEnvironment> {
   quietRuntime();
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: existsSync(TEST_SERVER) ? { executable: { type: 'existing-path', path: TEST_SERVER } } : undefined,
-    client: { dataConverter: testDataConverter() },
+    client: { dataConverter: testDataConverter(opts.keyRing) },
   });
   // The test server has no --search-attribute flag: register the keys through its operator service.
   const types: Record<string, temporal.api.enums.v1.IndexedValueType> = {
@@ -66,12 +66,12 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
 
 export async function createTestWorker(
   env: TestWorkflowEnvironment,
-  opts: { taskQueue?: string; deps?: Partial<ActivityDeps> } = {},
+  opts: { taskQueue?: string; deps?: Partial<ActivityDeps>; keyRing?: KeyRing } = {},
 ): Promise<Worker> {
   // The production wiring, on the bundle the worker ships.
   return createWorker({
     connection: env.nativeConnection,
-    keyRing: TEST_KEY_RING,
+    keyRing: opts.keyRing ?? TEST_KEY_RING,
     namespace: env.namespace ?? 'default',
     taskQueue: opts.taskQueue ?? TASK_QUEUE,
     // Never the shell's SMTP_URL or WEBHOOK_URL: a test opts in to mail and webhooks explicitly.
