@@ -14,6 +14,7 @@ import {
   PayloadDecryptionError,
 } from '../../codec';
 import { failureConverter } from '../../codec/failure-converter';
+import { startApi } from '../../api/main';
 
 const child = { ref: 'LCS-424242', displayName: 'Maisie Quartermaine', dateOfBirth: '2016-07-19' };
 const text = (b: Uint8Array | null | undefined) => Buffer.from(b ?? []).toString('utf8');
@@ -107,4 +108,9 @@ test('PAYLOAD_KEYS is validated at start-up, and a process that talks to Tempora
   const ring = keyRingOf(loadConfig({ PAYLOAD_KEYS: `${newKeyEntry('new')},${newKeyEntry('old')}` }));
   expect(ring.currentKeyId).toBe('new');
   expect([...ring.keys.keys()]).toEqual(['new', 'old']);
+});
+
+test('the API does not start without payload keys', async () => {
+  const config = loadConfig({ PORT: '0', TEMPORAL_ADDRESS: '127.0.0.1:1', AUTH_JWT_SECRET: 'x'.repeat(40), LOG_LEVEL: 'silent' });
+  await expect(startApi(config)).rejects.toThrow(/PAYLOAD_KEYS: is required/);
 });

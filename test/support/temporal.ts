@@ -32,13 +32,15 @@ export function quietRuntime(): void {
   }
 }
 
-export async function createLocalEnv(opts: { extraArgs?: string[] } = {}): Promise<TestWorkflowEnvironment> {
+/** A dev server on free ports; in memory unless `dbFilename` names its SQLite file. */
+export async function createLocalEnv(opts: { dbFilename?: string } = {}): Promise<TestWorkflowEnvironment> {
   quietRuntime();
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: existsSync(CLI) ? { type: 'existing-path', path: CLI } : undefined,
       searchAttributes: SEARCH_ATTRIBUTE_KEYS,
-      extraArgs: ['--log-level', 'error', ...(opts.extraArgs ?? [])],
+      extraArgs: ['--log-level', 'error'],
+      dbFilename: opts.dbFilename,
     },
     client: { dataConverter: testDataConverter() },
   });
