@@ -73,10 +73,12 @@ decode payloads in the Temporal UI (in its Codec Server settings, tick "Include 
 export function codecRouter(verifyToken: TokenVerifier, opts: CodecEndpointOptions): Router {
   const router = express.Router();
 
-  // CORS for the Temporal UI's origin only; requests without an Origin (the CLI, servers) pass.
+  // CORS for the Temporal UI's origin only; requests without an Origin (the CLI, servers) or
+  // from this server's own origin pass.
   router.use((req: Request, res: Response, next: NextFunction) => {
     const origin = req.header('origin');
-    if (origin === undefined) return next();
+    // The sign-in form posts from this server's own origin.
+    if (origin === undefined || origin === `${req.protocol}://${req.get('host')}`) return next();
     if (!opts.allowedOrigin || origin !== opts.allowedOrigin) {
       return next(new HttpProblem(403, 'This origin may not call the codec endpoint'));
     }
@@ -92,7 +94,11 @@ export function codecRouter(verifyToken: TokenVerifier, opts: CodecEndpointOptio
     next();
   });
 
-  router.get('/session', (_req, res) => res.type('html').send(SESSION_PAGE));
+  router.get('/session', (_req, res) => {
+    // helmet's no-referrer would make the browser send `Origin: null` with the form.
+    res.setHeader('Referrer-Policy', 'same-origin');
+    res.type('html').send(SESSION_PAGE);
+  });
   router.post('/session', express.urlencoded({ extended: false, limit: '16kb' }), async (req: Request, res: Response) => {
     const token = typeof req.body?.token === 'string' ? req.body.token.trim() : undefined;
     await operator(verifyToken, token);

@@ -120,3 +120,9 @@ test('without codec settings the API has no codec endpoint', async () => {
   const bare = testApp(await unreachableClient());
   expectProblem(await request(bare).post('/codec/decode').set('Authorization', `Bearer ${operator}`).send({ payloads: [] }), 404);
 });
+
+test('the sign-in form, posted from the API\'s own origin, is not a cross-origin call', async () => {
+  const res = await request(app).post('/codec/session').set('Host', '127.0.0.1:3000').set('Origin', 'http://127.0.0.1:3000').type('form').send({ token: operator });
+  expect(res.status).toBe(200);
+  expect(res.headers['access-control-allow-origin']).toBeUndefined();
+});
