@@ -32,10 +32,24 @@ export function quietRuntime(): void {
   }
 }
 
+/**
+ * The SDK gives a server 5 s to start, which a machine under load can miss; such a start (and
+ * only that) is tried again.
+ */
+async function withStartRetries<T>(start: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (i >= attempts || !/did not start within/.test(String((err as Error)?.message))) throw err;
+    }
+  }
+}
+
 /** A dev server on free ports; in memory unless `dbFilename` names its SQLite file. */
 export async function createLocalEnv(opts: { dbFilename?: string } = {}): Promise<TestWorkflowEnvironment> {
   quietRuntime();
-  return TestWorkflowEnvironment.createLocal({
+  return withStartRetries(() => TestWorkflowEnvironment.createLocal({
     server: {
       executable: existsSync(CLI) ? { type: 'existing-path', path: CLI } : undefined,
       searchAttributes: SEARCH_ATTRIBUTE_KEYS,
@@ -43,15 +57,15 @@ export async function createLocalEnv(opts: { dbFilename?: string } = {}): Promis
       dbFilename: opts.dbFilename,
     },
     client: { dataConverter: testDataConverter() },
-  });
+  }));
 }
 
 export async function createTimeSkippingEnv(opts: { keyRing?: KeyRing } = {}): Promise<TestWorkflowEnvironment> {
   quietRuntime();
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
+  const env = await withStartRetries(() => TestWorkflowEnvironment.createTimeSkipping({
     server: existsSync(TEST_SERVER) ? { executable: { type: 'existing-path', path: TEST_SERVER } } : undefined,
     client: { dataConverter: testDataConverter(opts.keyRing) },
-  });
+  }));
   // The test server has no --search-attribute flag: register the keys through its operator service.
   const types: Record<string, temporal.api.enums.v1.IndexedValueType> = {
     KEYWORD: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
