@@ -9,10 +9,11 @@ import type { Payload } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { dataConverterFor, isEncrypted, KEY_ID_METADATA, newKeyEntry, parseKeyRing } from '../../codec';
+import { dataConverterFor, EncryptionCodec, isEncrypted, KEY_ID_METADATA, newKeyEntry, parseKeyRing } from '../../codec';
 import { DEFAULT_BUNDLE_PATH } from '../../worker/build-bundle';
 import { createTestWorker, createTimeSkippingEnv } from '../support/temporal';
 import { state } from '../support/workflow-driver';
+import { plainHistory } from './plain-history';
 import { SCENARIOS } from './scenarios';
 
 const oldKey = newKeyEntry('2026-06');
@@ -73,6 +74,14 @@ test('after rotation the history replays through the codec; without the old key,
   await expect(replay(parseKeyRing(`${newKey},${oldKey}`, '2026-12'))).resolves.toBeUndefined();
   await expect(replay(parseKeyRing(newKey))).rejects.toThrow();
   await expect(replay()).rejects.toThrow();
+});
+
+test('decoded as record.ts writes it, the history holds no sealed payload and replays without any key', async () => {
+  const plain = await plainHistory(history, new EncryptionCodec(recordedWith));
+  const payloads = payloadsIn(plain.events);
+  expect(payloads.filter((p) => isEncrypted(p.payload))).toEqual([]);
+  expect(payloads.some((p) => childRefs.some((ref) => Buffer.from(p.payload.data!).includes(ref)))).toBe(true);
+  await expect(Worker.runReplayHistory({ workflowBundle: { codePath: DEFAULT_BUNDLE_PATH } }, plain, workflowId)).resolves.toBeUndefined();
 });
 
 test('the committed histories, written before encryption, replay through the codec too (it passes plain payloads through)', async () => {
