@@ -36,7 +36,7 @@ export function quietRuntime(): void {
  * The SDK gives a server 5 s to start, which a machine under load can miss; such a start (and
  * only that) is tried again.
  */
-async function withStartRetries<T>(start: () => Promise<T>, attempts = 3): Promise<T> {
+async function withStartRetries<T>(start: () => Promise<T>, attempts = 5): Promise<T> {
   for (let i = 1; ; i++) {
     try {
       return await start();
