@@ -27,6 +27,7 @@ import {
   type TransferRequest,
 } from '../workflows/definitions';
 import { invalidToken, type Principal, type TokenVerifier } from './auth';
+import { codecRouter, type CodecEndpointOptions } from './codec-endpoint';
 import { listTransfers } from './listing';
 import { createLogger, createMetrics, metricsMiddleware, requestLogger, type ApiMetrics } from './observability';
 import { buildOpenApi } from './openapi';
@@ -67,6 +68,8 @@ export interface AppDeps {
   isShuttingDown?: () => boolean;
   /** The pages for people at /app (OpenID Connect sign-in); absent, there are none. */
   pages?: PagesOptions;
+  /** The Temporal codec endpoint under /codec, for operators; absent, there is none. */
+  codec?: CodecEndpointOptions;
 }
 
 type AuthedRequest = Request & { principal?: Principal };
@@ -115,6 +118,8 @@ export function createApp(deps: AppDeps) {
     if (deps.isShuttingDown?.()) res.setHeader('Connection', 'close');
     next();
   });
+  // Before the API's body parser: a UI decoding a long history sends more than 256 kB.
+  if (deps.codec) app.use('/codec', codecRouter(deps.verifyToken, deps.codec));
   app.use(express.json({ limit: '256kb', type: ['application/json', 'application/*+json'] }));
   if (deps.pages) {
     const names = new Map((policies.list() as { authority: string; name: string }[]).map((p) => [p.authority, p.name]));

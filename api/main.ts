@@ -2,7 +2,8 @@
 import { Client } from '@temporalio/client';
 import type { Server, ServerResponse } from 'node:http';
 import type { Express } from 'express';
-import { loadConfig, type Config } from '../config';
+import { keyRingOf, loadConfig, type Config } from '../config';
+import { dataConverterFor, EncryptionCodec } from '../codec';
 import { loadCalendar } from '../activities/policy/calendar/calendar';
 import { policiesFrom } from '../activities/policy/registry';
 import { createApp, type AppDeps } from './app';
@@ -85,7 +86,8 @@ export async function startApi(
   temporal: TemporalSettings = temporalSettings(config),
 ): Promise<RunningApi> {
   const connection = lazyConnection(temporal);
-  const client = new Client({ connection, namespace: temporal.namespace });
+  const keyRing = keyRingOf(config);
+  const client = new Client({ connection, namespace: temporal.namespace, dataConverter: dataConverterFor(keyRing) });
   const logger = createLogger(config.LOG_LEVEL);
   let shuttingDown = false;
   const app = createApp({
@@ -108,6 +110,7 @@ export async function startApi(
     rateLimit: { limit: config.RATE_LIMIT_PER_MINUTE },
     temporalTimeoutMs: config.TEMPORAL_REQUEST_TIMEOUT_MS,
     pages: pagesOptions(config),
+    codec: { codec: new EncryptionCodec(keyRing), allowedOrigin: config.TEMPORAL_UI_ORIGIN, namespace: temporal.namespace },
     ...overrides,
   });
   if (config.TRUST_PROXY) app.set('trust proxy', true);

@@ -62,7 +62,8 @@ const authority = z
   .describe('The id of a loaded policy; GET /v1/policies lists them');
 
 export const startBodySchema = z.strictObject({
-  transferId: id.optional(),
+  // A UUID and nothing else: ids are stored unencrypted, so a name or case number must never become one.
+  transferId: z.uuid({ error: 'must be a UUID (e.g. from crypto.randomUUID())' }).optional(),
   authority,
   kind: text(80),
   children: z.array(childSchema).min(1).max(12),

@@ -1,6 +1,7 @@
 // All configuration comes from the environment, validated once at start-up. A bad setting stops
 // the process with a message naming each offending variable.
 import { z } from 'zod';
+import { KeyRingError, parseKeyRing, type KeyRing } from '../codec/key-ring';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const bool = z
@@ -84,7 +85,24 @@ export const configSchema = z.object({
   SESSION_MINUTES: z.coerce.number().int().min(5).max(720).default(60),
   /** `npm start` without OIDC_ISSUER_URL: the local OpenID provider's port. */
   DEV_OIDC_PORT: port.default(9090),
+  /** Payload encryption: `id:base64key,...` (AES-256); every API and worker needs it. */
+  PAYLOAD_KEYS: z.string().optional(),
+  /** The key new payloads are written with; default the first in PAYLOAD_KEYS. */
+  PAYLOAD_KEY_ID: z.string().optional(),
+  /** The Temporal UI's origin: the one browser origin allowed to call /codec (CORS). */
+  TEMPORAL_UI_ORIGIN: z.url({ protocol: /^https?$/ }).transform((u) => new URL(u).origin).optional(),
 }).superRefine((c, ctx) => {
+  if (c.PAYLOAD_KEYS) {
+    try {
+      parseKeyRing(c.PAYLOAD_KEYS, c.PAYLOAD_KEY_ID);
+    } catch (err) {
+      if (!(err instanceof KeyRingError)) throw err;
+      const path = err.message.startsWith('the current key id') ? 'PAYLOAD_KEY_ID' : 'PAYLOAD_KEYS';
+      ctx.addIssue({ code: 'custom', path: [path], message: err.message });
+    }
+  } else if (c.PAYLOAD_KEY_ID) {
+    ctx.addIssue({ code: 'custom', path: ['PAYLOAD_KEYS'], message: 'is required when PAYLOAD_KEY_ID is set' });
+  }
   // An unsigned webhook would let anyone who can reach the receiver forge transfer events.
   if (c.WEBHOOK_URL && !c.WEBHOOK_SECRET) {
     ctx.addIssue({ code: 'custom', path: ['WEBHOOK_SECRET'], message: 'is required when WEBHOOK_URL is set' });
@@ -118,4 +136,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   return parsed.data;
+}
+
+/** The payload key ring; a process that talks to Temporal does not start without one. */
+export function keyRingOf(config: Config): KeyRing {
+  if (!config.PAYLOAD_KEYS) {
+    throw new ConfigError([{ variable: 'PAYLOAD_KEYS', message: 'is required: children\'s data is encrypted before it reaches Temporal (`npm start` creates a development key)' }]);
+  }
+  return parseKeyRing(config.PAYLOAD_KEYS, config.PAYLOAD_KEY_ID);
 }

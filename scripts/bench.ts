@@ -24,6 +24,7 @@ import { createVerifier } from '../api/auth';
 import { serve } from '../api/main';
 import { createPolicyService } from '../api/policy-service';
 import { apiConnectionOptions } from '../api/temporal-connection';
+import { dataConverterFor, newKeyEntry, parseKeyRing } from '../codec';
 import { createWorker } from '../worker/create-worker';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/definitions';
 import { CallCounter } from './bench/call-counter';
@@ -37,6 +38,9 @@ const OPEN = Number(process.env.BENCH_OPEN ?? 10_000);
 const CACHE = Number(process.env.BENCH_CACHE ?? 500);
 const PHASES = new Set((process.env.BENCH_ONLY ?? 'engine,lifecycle,open').split(','));
 const FLOOR_QUEUE = 'bench-floor';
+// Encrypted as in production, so every number includes the codec's cost.
+const PAYLOAD_KEYS = newKeyEntry('bench');
+const keyRing = parseKeyRing(PAYLOAD_KEYS);
 
 const calendar = loadCalendar();
 const today = calendar.toLocalDate(new Date().toISOString());
@@ -92,7 +96,7 @@ async function lifecycleBench(env: TestWorkflowEnvironment, native: NativeConnec
   const counter = new CallCounter();
   const options = apiConnectionOptions(env.address);
   const connection = await Connection.connect({ ...options, interceptors: [...(options.interceptors ?? []), counter.interceptor] });
-  const client = new Client({ connection, namespace: env.namespace ?? 'default' });
+  const client = new Client({ connection, namespace: env.namespace ?? 'default', dataConverter: dataConverterFor(keyRing) });
   const app = createApp({
     client,
     verifyToken: createVerifier(JWT),
@@ -106,6 +110,7 @@ async function lifecycleBench(env: TestWorkflowEnvironment, native: NativeConnec
     namespace: env.namespace ?? 'default',
     taskQueue: FLOOR_QUEUE,
     workflowsPath: require.resolve('./bench/floor-workflow'),
+    dataConverter: dataConverterFor(keyRing),
   });
   const floorRunning = floorWorker.run();
   const mail = await startMailCatcher({ port: 0, uiPort: false, capacity: 1_000_000 });
@@ -122,6 +127,7 @@ async function lifecycleBench(env: TestWorkflowEnvironment, native: NativeConnec
     for (const sinks of ['on', 'off'] as const) {
       const worker = await createWorker({
         connection: native,
+        keyRing,
         namespace: env.namespace ?? 'default',
         deps: {
           audit: () => undefined,
@@ -170,6 +176,7 @@ async function openBench(env: TestWorkflowEnvironment): Promise<void> {
   const r = await openTransfers({
     client: env.client,
     address: env.address,
+    payloadKeys: PAYLOAD_KEYS,
     namespace: env.namespace ?? 'default',
     transfers: OPEN,
     cache: CACHE,
@@ -193,6 +200,7 @@ async function main(): Promise<void> {
       searchAttributes: SEARCH_ATTRIBUTE_KEYS,
       extraArgs: ['--log-level', 'error'],
     },
+    client: { dataConverter: dataConverterFor(keyRing) },
   });
   try {
     if (PHASES.has('lifecycle')) await lifecycleBench(env, env.nativeConnection);

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { ConfigError, loadConfig, type Config } from '../config';
+import { ConfigError, keyRingOf, loadConfig, type Config } from '../config';
 import { startApi } from '../api/main';
 import { nativeConnectionOptions, temporalSettings } from '../config/temporal';
 import { deliverySettings } from '../activities/notifications';
@@ -16,7 +16,7 @@ import { createWorker } from '../worker/create-worker';
 import { searchAttributeFlags } from '../workflows/definitions';
 import { randomBytes } from 'node:crypto';
 import { publicBaseUrl } from '../activities/notifications/settings';
-import { devSecret, ROOT } from './dev-secret';
+import { devPayloadKeys, devSecret, ROOT } from './dev-secret';
 import { DEV_CLIENT_SECRET, startDevOidcProvider, type DevOidcProvider } from './dev-oidc';
 
 function temporalBinary(): string {
@@ -57,6 +57,8 @@ function startDevServer(config: Config, namespace: string): { child: ChildProces
     '--db-filename', dbFile,
     '--namespace', namespace,
     '--log-level', 'error',
+    // The UI decodes payloads through the API's codec endpoint, in the operator's browser.
+    '--ui-codec-endpoint', `${publicBaseUrl(config)}/codec`,
     ...searchAttributeFlags().flatMap((f) => ['--search-attribute', f]),
   ];
   const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -94,6 +96,12 @@ async function main(): Promise<void> {
     console.log(`[start] ${dev.created ? 'created' : 'using'} the development JWT secret in data/dev-jwt-secret`);
     console.log(`[start] AUTH_JWT_SECRET=${dev.secret}`);
   }
+  if (!config.PAYLOAD_KEYS) {
+    const dev = devPayloadKeys(true)!;
+    config = { ...config, PAYLOAD_KEYS: dev.keys };
+    console.log(`[start] ${dev.created ? 'created' : 'using'} the development payload key in data/dev-payload-keys (lose it and data/temporal.db is unreadable)`);
+  }
+  const keyRing = keyRingOf(config);
 
   let devServer: ReturnType<typeof startDevServer> | undefined;
   let temporal = temporalSettings(config);
@@ -109,6 +117,7 @@ async function main(): Promise<void> {
   }
   config = { ...config, TEMPORAL_ADDRESS: address };
   temporal = { ...temporal, address };
+  if (devServer && !config.TEMPORAL_UI_ORIGIN) config = { ...config, TEMPORAL_UI_ORIGIN: devServer.uiUrl };
 
   let mailCatcher: MailCatcher | undefined;
   if (!config.SMTP_URL) {
@@ -140,6 +149,7 @@ async function main(): Promise<void> {
   const nativeConnection = await NativeConnection.connect(nativeConnectionOptions(temporal));
   const worker = await createWorker({
     connection: nativeConnection,
+    keyRing,
     namespace: temporal.namespace,
     taskQueue: temporal.taskQueue,
     bundlePath: config.WORKFLOW_BUNDLE_PATH,
@@ -157,7 +167,10 @@ async function main(): Promise<void> {
   console.log(`  Pages (My work)      ${publicBaseUrl(config)}/app/my-work`);
   if (devOidc) console.log(`  Sign-in (local)      ${devOidc.issuer} (example people in scripts/dev-people.json)`);
   console.log(`  Temporal             ${address} (namespace ${temporal.namespace})`);
-  if (devServer) console.log(`  Temporal UI          ${devServer.uiUrl}`);
+  if (devServer) {
+    console.log(`  Temporal UI          ${devServer.uiUrl} (decoded for operators: sign in at ${api.url}/codec/session,`);
+    console.log('                       then tick "Include cross-origin credentials" in the UI\'s Codec Server settings)');
+  }
   if (mailCatcher) console.log(`  Mail catcher         ${mailCatcher.uiUrl} (SMTP ${mailCatcher.smtpUrl}, JSON at /messages)`);
   else console.log(`  Email                ${new URL(config.SMTP_URL!).host}`);
   console.log(`  Webhook              ${config.WEBHOOK_URL ? new URL(config.WEBHOOK_URL).origin : 'off (set WEBHOOK_URL)'}`);

@@ -3,12 +3,15 @@
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { FAILURE_CONVERTER_PATH } from '../codec';
 
 export const DEFAULT_BUNDLE_PATH = path.resolve(__dirname, '..', '..', 'lib', 'workflow-bundle.js');
 
 export async function buildWorkflowBundle(outFile = DEFAULT_BUNDLE_PATH): Promise<string> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../workflows'),
+    // Failures raised inside workflow code are converted in the sandbox: the bundle carries the converter.
+    failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined,
       warn: (m) => console.warn(m), error: (m) => console.error(m) },
   });

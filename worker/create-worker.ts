@@ -3,11 +3,14 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
 import { createActivities, type ActivityDeps } from '../activities';
+import { dataConverterFor, type KeyRing } from '../codec';
 import { TASK_QUEUE } from '../workflows/definitions';
 import { DEFAULT_BUNDLE_PATH } from './build-bundle';
 
 export interface CreateWorkerOptions {
   connection: NativeConnection;
+  /** Payload keys: every payload the worker writes is encrypted with the current one. */
+  keyRing: KeyRing;
   namespace?: string;
   taskQueue?: string;
   /** Path to the prebuilt workflow bundle; defaults to lib/workflow-bundle.js. */
@@ -28,6 +31,7 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     taskQueue: opts.taskQueue ?? TASK_QUEUE,
     workflowBundle: { codePath: bundlePath },
     activities: createActivities(opts.deps),
+    dataConverter: dataConverterFor(opts.keyRing),
     maxCachedWorkflows: opts.maxCachedWorkflows ?? 500,
     shutdownGraceTime: opts.shutdownGraceTime ?? '20s',
   });

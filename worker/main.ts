@@ -1,17 +1,19 @@
 // The worker process: polls the case-transfers task queue until SIGTERM/SIGINT, then drains.
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { loadConfig } from '../config';
+import { keyRingOf, loadConfig } from '../config';
 import { nativeConnectionOptions, temporalSettings } from '../config/temporal';
 import { createWorker } from './create-worker';
 
 export async function runWorker(): Promise<void> {
   const config = loadConfig();
+  const keyRing = keyRingOf(config);
   Runtime.install({});
   const temporal = temporalSettings(config);
   const connection = await NativeConnection.connect(nativeConnectionOptions(temporal));
   try {
     const worker = await createWorker({
       connection,
+      keyRing,
       namespace: temporal.namespace,
       taskQueue: temporal.taskQueue,
       bundlePath: config.WORKFLOW_BUNDLE_PATH,

@@ -48,13 +48,15 @@ export async function openTransfers(opts: {
   client: Client;
   address: string;
   namespace: string;
+  /** The worker process's PAYLOAD_KEYS: the same ring as the client's. */
+  payloadKeys: string;
   transfers: number;
   cache: number;
   request: () => TransferRequest;
 }): Promise<OpenTransfersResult> {
   const child = fork(path.join(__dirname, 'worker-process.js'), [], {
     execArgv: ['--expose-gc'],
-    env: { ...process.env, TEMPORAL_ADDRESS: opts.address, TEMPORAL_NAMESPACE: opts.namespace, WORKER_MAX_CACHED_WORKFLOWS: String(opts.cache) },
+    env: { ...process.env, PAYLOAD_KEYS: opts.payloadKeys, PAYLOAD_KEY_ID: '', TEMPORAL_ADDRESS: opts.address, TEMPORAL_NAMESPACE: opts.namespace, WORKER_MAX_CACHED_WORKFLOWS: String(opts.cache) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   try {

@@ -2,7 +2,7 @@
 // run as a child of the bench so that its memory is its own. Answers 'memory' with its usage
 // after a full GC, and drains on 'stop'.
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { loadConfig } from '../../config';
+import { keyRingOf, loadConfig } from '../../config';
 import { nativeConnectionOptions, temporalSettings } from '../../config/temporal';
 import { createWorker } from '../../worker/create-worker';
 
@@ -13,6 +13,7 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect(nativeConnectionOptions(temporal));
   const worker = await createWorker({
     connection,
+    keyRing: keyRingOf(config),
     namespace: temporal.namespace,
     taskQueue: temporal.taskQueue,
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,

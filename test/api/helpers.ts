@@ -13,7 +13,7 @@ import { loadCalendar } from '../../activities/policy/calendar/calendar';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Person, TransferRequest } from '../../workflows/definitions';
 import { islingtonCinToCla, londonToday, plusDays, TEST_SECRET } from '../support/fixtures';
-import { createLocalEnv, createTestWorker, TEST_TASK_QUEUE, testTemporalSettings } from '../support/temporal';
+import { createLocalEnv, createTestWorker, TEST_TASK_QUEUE, testDataConverter, testTemporalSettings } from '../support/temporal';
 
 export const silentLogger = pino({ level: 'silent' });
 
@@ -85,7 +85,7 @@ export async function startE2E(overrides: Partial<AppDeps> = {}): Promise<E2E> {
   // The API's own connection settings (short retries), not the test environment's client.
   const settings = testTemporalSettings(env);
   const connection = await Connection.connect(apiConnectionOptions(settings));
-  const client = new Client({ connection, namespace: settings.namespace });
+  const client = new Client({ connection, namespace: settings.namespace, dataConverter: testDataConverter() });
   // Suites drive far more than a person would: the per-subject rate limit is tested on its own.
   const app = testApp(client, { rateLimit: { limit: 1_000_000 }, ...overrides });
   return {

@@ -14,7 +14,7 @@ import { loadConfig } from '../../config';
 import { isPolicyFile, shippedPolicyDir } from '../../activities/policy/registry';
 import type { Policy } from '../../activities/policy/types';
 import { londonToday, plusDays, protocolTransfer, TEST_SECRET, tokenFor } from '../support/fixtures';
-import { createLocalEnv, createTestWorker, testTemporalSettings } from '../support/temporal';
+import { createLocalEnv, createTestWorker, TEST_PAYLOAD_KEYS, testTemporalSettings } from '../support/temporal';
 
 /** A small protocol of an invented authority: notify within 5 working days, hand over within 10 days. */
 function generatedPolicy(): Policy {
@@ -117,7 +117,7 @@ beforeAll(async () => {
   worker = await createTestWorker(env);
   running = worker.run();
   api = await startApi(
-    loadConfig({ TEMPORAL_ADDRESS: env.address, PORT: '0', HOST: '127.0.0.1', AUTH_JWT_SECRET: TEST_SECRET, POLICY_DIR: dir, LOG_LEVEL: 'silent' }),
+    loadConfig({ TEMPORAL_ADDRESS: env.address, PORT: '0', HOST: '127.0.0.1', AUTH_JWT_SECRET: TEST_SECRET, POLICY_DIR: dir, LOG_LEVEL: 'silent', PAYLOAD_KEYS: TEST_PAYLOAD_KEYS }),
     {},
     // The environment's server as the worker reaches it (the PostgreSQL suite's needs mTLS).
     testTemporalSettings(env),

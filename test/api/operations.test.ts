@@ -6,6 +6,7 @@ import express from 'express';
 import request from 'supertest';
 import { createLogger } from '../../api/observability';
 import { serve, startApi } from '../../api/main';
+import { newKeyEntry } from '../../codec';
 import { loadConfig } from '../../config';
 import { TEST_SECRET, tokenFor } from '../support/fixtures';
 import { closedPort, expectProblem, testApp, transferBody, unreachableClient } from './helpers';
@@ -230,6 +231,7 @@ describe('graceful shutdown', () => {
       TEMPORAL_ADDRESS: `127.0.0.1:${await closedPort()}`,
       AUTH_JWT_SECRET: TEST_SECRET,
       LOG_LEVEL: 'silent',
+      PAYLOAD_KEYS: newKeyEntry('ops-test'),
     });
     const api = await startApi(config);
     expect((await fetch(`${api.url}/healthz`)).status).toBe(200);

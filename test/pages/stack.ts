@@ -14,7 +14,7 @@ import { createRelyingParty } from '../../api/pages/oidc';
 import { apiConnectionOptions } from '../../api/temporal-connection';
 import { DEV_CLIENT_SECRET, startDevOidcProvider, type DevOidcProvider } from '../../scripts/dev-oidc';
 import { testApp } from '../api/helpers';
-import { createLocalEnv, createTestWorker } from '../support/temporal';
+import { createLocalEnv, createTestWorker, testDataConverter } from '../support/temporal';
 
 export const SCREENSHOTS = path.resolve(__dirname, '..', '..', 'test-results', 'screenshots');
 
@@ -57,7 +57,7 @@ export async function startPagesStack(): Promise<PagesStack> {
     });
     const connection = await Connection.connect(apiConnectionOptions(env.address));
     stops.push(() => connection.close());
-    const client = new Client({ connection, namespace: env.namespace ?? 'default' });
+    const client = new Client({ connection, namespace: env.namespace ?? 'default', dataConverter: testDataConverter() });
 
     const provider: DevOidcProvider = await startDevOidcProvider({
       port: 0,

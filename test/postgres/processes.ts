@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { closedPort } from '../api/helpers';
 import { TEST_SECRET } from '../support/fixtures';
+import { TEST_PAYLOAD_KEYS } from '../support/temporal';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -19,11 +20,12 @@ export interface ServiceProcess {
   stop: (signal?: NodeJS.Signals) => Promise<void>;
 }
 
-/** The variables every test process gets: a test secret, quiet logs, no mail, no webhook. */
+/** The variables every test process gets: a test secret and payload key, quiet logs, no mail, no webhook. */
 export function serviceEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     AUTH_JWT_SECRET: TEST_SECRET,
+    PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
     LOG_LEVEL: 'warn',
     RATE_LIMIT_PER_MINUTE: '100000',
     TEMPORAL_REQUEST_TIMEOUT_MS: '60000',

@@ -4,7 +4,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import path from 'node:path';
-import { createTestWorker, createTimeSkippingEnv } from '../support/temporal';
+import { EncryptionCodec } from '../../codec';
+import { createTestWorker, createTimeSkippingEnv, TEST_KEY_RING } from '../support/temporal';
+import { plainHistory } from './plain-history';
 import { state } from '../support/workflow-driver';
 import { SCENARIOS } from './scenarios';
 
@@ -20,7 +22,8 @@ async function main() {
     for (const scenario of SCENARIOS.filter((x) => only.length === 0 || only.includes(x.name))) {
       const handle = await scenario.run(env, `replay-${scenario.name}`);
       const s = await state(handle);
-      const history = await handle.fetchHistory();
+      // Recorded through the codec like every run, written decoded so that it replays without a key.
+      const history = await plainHistory(await handle.fetchHistory(), new EncryptionCodec(TEST_KEY_RING));
       // REPLAY_TAG names a recording of a new code path beside the releases' files (e.g. after a patch).
       const tag = process.env.REPLAY_TAG ? `+${process.env.REPLAY_TAG}` : '';
       const file = path.join(dir, `${scenario.name}@${s.policyVersion}${tag}.json`);

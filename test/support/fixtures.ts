@@ -1,4 +1,5 @@
 // Builders for start bodies and tokens used across suites. Children's data here is invented.
+import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { mintToken } from '../../api/auth';
 import type { AuthorityId, Child, TransferRequest } from '../../workflows/definitions';
@@ -29,7 +30,7 @@ export function islingtonCinToCla(overrides: Partial<TransferRequest> = {}): Tra
   const base = protocolTransfer('islington', 'isl-cin-to-cla', { event: 'first-cla-review', date: '2026-12-17' });
   return {
     ...base,
-    transferId: uniqueId('isl'),
+    transferId: randomUUID(),
     children: [{ ref: 'LCS-000001', dateOfBirth: '2015-04-02', legalStatus: 's20', lookedAfter: true }],
     from: { service: 'Children in Need', team: TEAMS.cin },
     to: { service: 'Children Looked After', team: TEAMS.cla },
@@ -52,7 +53,7 @@ export async function tokenFor(sub: string, roles: string[], teams: string[] = [
 export function protocolTransfer(authority: AuthorityId, kind: string, trigger: { event: string; date: string }, extra: Partial<TransferRequest> = {}): TransferRequest {
   const children: Child[] = [{ ref: 'C-9', dateOfBirth: '2013-03-03', legalStatus: 's17', lookedAfter: false }];
   return {
-    transferId: uniqueId(authority),
+    transferId: randomUUID(),
     authority,
     kind,
     children,

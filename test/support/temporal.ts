@@ -10,12 +10,18 @@ import { temporal } from '@temporalio/proto';
 import type { ActivityDeps } from '../../activities';
 import { loadConfig } from '../../config';
 import { temporalSettings, type TemporalSettings } from '../../config/temporal';
+import { dataConverterFor, newKeyEntry, parseKeyRing, type KeyRing } from '../../codec';
 import { createWorker } from '../../worker/create-worker';
 import { SEARCH_ATTRIBUTE_KEYS, TASK_QUEUE } from '../../workflows/definitions';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, '.tools', 'bin', 'temporal');
 const TEST_SERVER = path.join(ROOT, '.tools', 'bin', 'temporal-test-server');
+
+/** A key ring of this test process: every client and worker the suites create encrypts with it. */
+export const TEST_PAYLOAD_KEYS = newKeyEntry('test-key');
+export const TEST_KEY_RING = parseKeyRing(TEST_PAYLOAD_KEYS);
+export const testDataConverter = (ring: KeyRing = TEST_KEY_RING) => dataConverterFor(ring);
 
 let runtimeInstalled = false;
 export function quietRuntime(): void {
@@ -48,7 +54,22 @@ export function testTemporalSettings(env: TestWorkflowEnvironment): TemporalSett
   return { address: env.address, namespace: env.namespace ?? 'default', taskQueue: TEST_TASK_QUEUE };
 }
 
-export async function createLocalEnv(): Promise<TestWorkflowEnvironment> {
+/**
+ * The SDK gives a server 5 s to start, which a machine under load can miss; such a start (and
+ * only that) is tried again.
+ */
+async function withStartRetries<T>(start: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (i >= attempts || !/did not start within/.test(String((err as Error)?.message))) throw err;
+    }
+  }
+}
+
+/** A dev server on free ports; in memory unless `dbFilename` names its SQLite file. */
+export async function createLocalEnv(opts: { dbFilename?: string } = {}): Promise<TestWorkflowEnvironment> {
   quietRuntime();
   if (EXISTING_SERVER) {
     const settings = temporalSettings(loadConfig());
@@ -56,22 +77,26 @@ export async function createLocalEnv(): Promise<TestWorkflowEnvironment> {
       address: settings.address,
       namespace: settings.namespace,
       connectionOptions: { tls: settings.tls, apiKey: settings.apiKey, metadata: settings.metadata },
+      client: { dataConverter: testDataConverter() },
     });
   }
-  return TestWorkflowEnvironment.createLocal({
+  return withStartRetries(() => TestWorkflowEnvironment.createLocal({
     server: {
       executable: existsSync(CLI) ? { type: 'existing-path', path: CLI } : undefined,
       searchAttributes: SEARCH_ATTRIBUTE_KEYS,
       extraArgs: ['--log-level', 'error'],
+      dbFilename: opts.dbFilename,
     },
-  });
+    client: { dataConverter: testDataConverter() },
+  }));
 }
 
-export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+export async function createTimeSkippingEnv(opts: { keyRing?: KeyRing } = {}): Promise<TestWorkflowEnvironment> {
   quietRuntime();
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
+  const env = await withStartRetries(() => TestWorkflowEnvironment.createTimeSkipping({
     server: existsSync(TEST_SERVER) ? { executable: { type: 'existing-path', path: TEST_SERVER } } : undefined,
-  });
+    client: { dataConverter: testDataConverter(opts.keyRing) },
+  }));
   // The test server has no --search-attribute flag: register the keys through its operator service.
   const types: Record<string, temporal.api.enums.v1.IndexedValueType> = {
     KEYWORD: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
@@ -88,11 +113,12 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
 
 export async function createTestWorker(
   env: TestWorkflowEnvironment,
-  opts: { taskQueue?: string; deps?: Partial<ActivityDeps> } = {},
+  opts: { taskQueue?: string; deps?: Partial<ActivityDeps>; keyRing?: KeyRing } = {},
 ): Promise<Worker> {
   // The production wiring, on the bundle the worker ships.
   return createWorker({
     connection: env.nativeConnection,
+    keyRing: opts.keyRing ?? TEST_KEY_RING,
     namespace: env.namespace ?? 'default',
     taskQueue: opts.taskQueue ?? TEST_TASK_QUEUE,
     // Never the shell's SMTP_URL or WEBHOOK_URL: a test opts in to mail and webhooks explicitly.

@@ -1,7 +1,8 @@
 // Lifecycles that differ by protocol (Somerset, Southwark, the unnamed authority, Barking and
 // Dagenham) in the time-skipping server, with dates derived from the environment's clock.
+import { randomUUID } from 'node:crypto';
 import type { Child } from '../../workflows/definitions';
-import { protocolTransfer as transfer, uniqueId } from '../support/fixtures';
+import { protocolTransfer as transfer } from '../support/fixtures';
 import { calendar, timeSkippingSuite } from '../support/time-skipping';
 import { actors, eventually, startTransfer, state, update } from '../support/workflow-driver';
 
@@ -127,8 +128,8 @@ test('Barking and Dagenham: a historic gap satisfies sign-off; without sign-off 
       transfer('barking-dagenham', 'lbbd-to-cic-longterm', { event: 'final-hearing', date: today }, { transferId: id, children: lookedAfter }),
       today,
     );
-  const signed = await start(uniqueId('lbbd-signed'));
-  const waiting = await start(uniqueId('lbbd-waiting'));
+  const signed = await start(randomUUID());
+  const waiting = await start(randomUUID());
   for (const h of [signed, waiting]) await update(h, 'decision', actors.transferringTm, { on: today, transferOn: agreed });
 
   const items = (await state(signed)).checklist.filter((i) => i.blocking);

@@ -1,0 +1,116 @@
+// The payload codec and the failure converter, without a server: sealing, key rotation, refusal of
+// tampered or relabelled payloads, pass-through of payloads written before encryption.
+import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import { decodeFailure, encodeFailure } from '@temporalio/common/lib/internal-non-workflow';
+import { ApplicationFailure } from '@temporalio/common';
+import { ConfigError, keyRingOf, loadConfig } from '../../config';
+import {
+  EncryptionCodec,
+  ENCRYPTED_ENCODING,
+  isEncrypted,
+  KEY_ID_METADATA,
+  newKeyEntry,
+  parseKeyRing,
+  PayloadDecryptionError,
+} from '../../codec';
+import { failureConverter } from '../../codec/failure-converter';
+import { startApi } from '../../api/main';
+
+const child = { ref: 'LCS-424242', displayName: 'Maisie Quartermaine', dateOfBirth: '2016-07-19' };
+const text = (b: Uint8Array | null | undefined) => Buffer.from(b ?? []).toString('utf8');
+const toPayload = (value: unknown) => defaultPayloadConverter.toPayload(value)!;
+
+test('a payload is sealed whole: no data or encoding in clear, the key id in its metadata, and it opens again', async () => {
+  const ring = parseKeyRing(newKeyEntry('k1'));
+  const codec = new EncryptionCodec(ring);
+  const plain = toPayload(child);
+  const [sealed] = await codec.encode([plain]);
+  expect(text(sealed.metadata!.encoding)).toBe(ENCRYPTED_ENCODING);
+  expect(text(sealed.metadata![KEY_ID_METADATA])).toBe('k1');
+  expect(Object.keys(sealed.metadata!).sort()).toEqual(['encoding', KEY_ID_METADATA].sort());
+  for (const needle of [child.ref, child.displayName, child.dateOfBirth, 'json/plain']) {
+    expect(Buffer.from(sealed.data!).includes(needle)).toBe(false);
+  }
+  const [opened] = await codec.decode([sealed]);
+  expect(defaultPayloadConverter.fromPayload(opened)).toEqual(child);
+  // A fresh IV each time: the same value never seals to the same bytes.
+  const [again] = await codec.encode([plain]);
+  expect(Buffer.from(again.data!).equals(Buffer.from(sealed.data!))).toBe(false);
+});
+
+test('after rotation, payloads written with the old key still open and new ones use the new key', async () => {
+  const k1 = newKeyEntry('2026-06');
+  const k2 = newKeyEntry('2026-12');
+  const before = new EncryptionCodec(parseKeyRing(k1));
+  const [old] = await before.encode([toPayload(child)]);
+
+  const rotated = new EncryptionCodec(parseKeyRing(`${k2},${k1}`, '2026-12'));
+  expect(defaultPayloadConverter.fromPayload((await rotated.decode([old]))[0])).toEqual(child);
+  const [fresh] = await rotated.encode([toPayload(child)]);
+  expect(text(fresh.metadata![KEY_ID_METADATA])).toBe('2026-12');
+
+  // Retiring the old key too early is loud, and names the key that is missing.
+  const retired = new EncryptionCodec(parseKeyRing(k2));
+  await expect(retired.decode([old])).rejects.toThrow(new PayloadDecryptionError('No key 2026-06 in PAYLOAD_KEYS to decrypt a payload with'));
+  expect(defaultPayloadConverter.fromPayload((await retired.decode([fresh]))[0])).toEqual(child);
+});
+
+test('a tampered payload, a payload relabelled to another key, or a truncated one does not open', async () => {
+  const ring = parseKeyRing(`${newKeyEntry('a')},${newKeyEntry('b')}`);
+  const codec = new EncryptionCodec(ring);
+  const [sealed] = await codec.encode([toPayload(child)]);
+  const flipped = Buffer.from(sealed.data!);
+  flipped[20] ^= 1;
+  await expect(codec.decode([{ ...sealed, data: flipped }])).rejects.toThrow(/does not authenticate under key a/);
+  const relabelled: Payload = { ...sealed, metadata: { ...sealed.metadata, [KEY_ID_METADATA]: new TextEncoder().encode('b') } };
+  await expect(codec.decode([relabelled])).rejects.toThrow(/does not authenticate under key b/);
+  await expect(codec.decode([{ ...sealed, data: new Uint8Array(10) }])).rejects.toThrow(/truncated/);
+});
+
+test('payloads written before encryption pass through unchanged, so older histories replay', async () => {
+  const codec = new EncryptionCodec(parseKeyRing(newKeyEntry('k')));
+  const plain = toPayload(child);
+  expect(isEncrypted(plain)).toBe(false);
+  const [same] = await codec.decode([plain]);
+  expect(same).toBe(plain);
+});
+
+test('failure messages and stack traces are encoded into the failure\'s encrypted attributes', async () => {
+  const codec = new EncryptionCodec(parseKeyRing(newKeyEntry('k')));
+  const error = ApplicationFailure.create({ message: `child ${child.ref} (${child.displayName}) cannot move`, type: 'TestRefusal', nonRetryable: true });
+  const failure = failureConverter.errorToFailure(error, defaultPayloadConverter);
+  const encoded = await encodeFailure([codec], failure);
+  expect(encoded.message).toBe('Encoded failure');
+  expect(encoded.stackTrace).toBe('');
+  expect(isEncrypted(encoded.encodedAttributes as Payload)).toBe(true);
+  expect(JSON.stringify(encoded)).not.toContain(child.ref);
+  const decoded = await decodeFailure([codec], encoded);
+  const back = failureConverter.failureToError(decoded, defaultPayloadConverter);
+  expect(back.message).toBe(error.message);
+  expect((back as ApplicationFailure).type).toBe('TestRefusal');
+});
+
+test('PAYLOAD_KEYS is validated at start-up, and a process that talks to Temporal needs it', () => {
+  const bad = (env: Record<string, string>) => {
+    try {
+      loadConfig(env);
+    } catch (err) {
+      return (err as ConfigError).problems;
+    }
+    return [];
+  };
+  expect(bad({ PAYLOAD_KEYS: 'k1:c2hvcnQ=' })).toEqual([{ variable: 'PAYLOAD_KEYS', message: 'key k1 must be 32 bytes (AES-256), base64-encoded' }]);
+  expect(bad({ PAYLOAD_KEYS: 'no-colon' })[0].variable).toBe('PAYLOAD_KEYS');
+  expect(bad({ PAYLOAD_KEYS: `${newKeyEntry('k1')},${newKeyEntry('k1')}` })[0].message).toMatch(/listed twice/);
+  expect(bad({ PAYLOAD_KEYS: newKeyEntry('k1'), PAYLOAD_KEY_ID: 'k9' })).toEqual([{ variable: 'PAYLOAD_KEY_ID', message: 'the current key id k9 is not in the ring' }]);
+  expect(bad({ PAYLOAD_KEY_ID: 'k1' })[0].variable).toBe('PAYLOAD_KEYS');
+  expect(() => keyRingOf(loadConfig({}))).toThrow(ConfigError);
+  const ring = keyRingOf(loadConfig({ PAYLOAD_KEYS: `${newKeyEntry('new')},${newKeyEntry('old')}` }));
+  expect(ring.currentKeyId).toBe('new');
+  expect([...ring.keys.keys()]).toEqual(['new', 'old']);
+});
+
+test('the API does not start without payload keys', async () => {
+  const config = loadConfig({ PORT: '0', TEMPORAL_ADDRESS: '127.0.0.1:1', AUTH_JWT_SECRET: 'x'.repeat(40), LOG_LEVEL: 'silent' });
+  await expect(startApi(config)).rejects.toThrow(/PAYLOAD_KEYS: is required/);
+});
