@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { configSchema, loadConfig } from '../../config';
 import { SEARCH_ATTRIBUTE_KEYS, searchAttributeFlags } from '../../workflows/definitions';
+import { newKeyEntry } from '../../codec';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -79,6 +80,7 @@ test('API and worker: every variable is one the configuration accepts, with the 
     // What the service would load with only the required secrets supplied.
     const values = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, unsetValue(v)]));
     if (values.AUTH_JWKS_URL?.startsWith('${')) values.AUTH_JWKS_URL = 'https://idp.example/jwks.json';
+    if (values.PAYLOAD_KEYS?.startsWith('${')) values.PAYLOAD_KEYS = newKeyEntry('compose-key');
     expect(() => loadConfig(values)).not.toThrow();
     expect(services[name].depends_on).toEqual({ 'temporal-namespace': { condition: 'service_completed_successfully' } });
   }
