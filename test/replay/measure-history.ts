@@ -2,6 +2,7 @@
 // allocation, ten checklist items, meeting scheduled and held. Prints the event count and the
 // history's size as JSON; asserts nothing (run: npm run build && npx ts-node --transpile-only test/replay/measure-history.ts).
 import { randomUUID } from 'node:crypto';
+import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { createTestWorker, createTimeSkippingEnv } from '../support/temporal';
 import { envToday } from '../support/time-skipping';
@@ -27,9 +28,16 @@ async function main() {
     await update(h, 'meeting', actors.transferringTm, { status: 'scheduled', on: plusDays(today, 10) });
     await update(h, 'meeting', actors.transferringTm, { status: 'held', on: plusDays(today, 10), attendees: ['sw-anna', 'sw-jo'] });
     const s = await state(h);
-    const history = await h.fetchHistory();
+    // The run the lifecycle happened in (a run that continued as new afterwards ends with that event).
+    const first = env.client.workflow.getHandle(h.workflowId, (h as WorkflowHandleWithFirstExecutionRunId).firstExecutionRunId);
+    const history = await first.fetchHistory();
     const json = historyToJSON(history);
-    console.log(JSON.stringify({ checklistItems: items.length, status: s.status, events: history.events?.length, bytes: Buffer.byteLength(json) }));
+    const byType: Record<string, number> = {};
+    for (const e of JSON.parse(json).events as { eventType: string }[]) byType[e.eventType] = (byType[e.eventType] ?? 0) + 1;
+    const last = history.events?.[history.events.length - 1];
+    const continued = Boolean(last?.workflowExecutionContinuedAsNewEventAttributes);
+    const current = continued ? (await h.fetchHistory()).events?.length : undefined;
+    console.log(JSON.stringify({ checklistItems: items.length, status: s.status, events: history.events?.length, bytes: Buffer.byteLength(json), continuedAsNew: continued, eventsInNextRun: current, byType }));
   } finally {
     worker.shutdown();
     await running;

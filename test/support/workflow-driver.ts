@@ -10,6 +10,7 @@ import {
   type Actor,
   type EventName,
   type EventPayloads,
+  type EventResult,
   type Side,
   type TransferRequest,
   type TransferState,
@@ -49,7 +50,20 @@ export async function update<E extends EventName>(
   actor: Actor,
   payload: EventPayloads[E],
 ): Promise<TransferState> {
-  return handle.executeUpdate(eventUpdates[name] as never, { args: [{ actor, payload }] });
+  // The update answers small (status, version, detail); the state it left is read by a query.
+  await handle.executeUpdate(eventUpdates[name] as never, { args: [{ actor, payload }] });
+  return state(handle);
+}
+
+/** The update's own (small) answer. */
+export async function updateResult<E extends EventName>(
+  handle: WorkflowHandle,
+  name: E,
+  actor: Actor,
+  payload: EventPayloads[E],
+  eventId?: string,
+): Promise<EventResult> {
+  return handle.executeUpdate(eventUpdates[name] as never, { args: [{ actor, payload, eventId }] });
 }
 
 export async function signal<E extends EventName>(
