@@ -164,7 +164,7 @@ export function regionsView(m: TransferModel | undefined): TransferRegions {
   };
 }
 
-/** The state the API returns: the transfer with its regions brought up to date. */
+/** The state the API returns (every step leaves `regions` current; a delivery failure does not touch them). */
 export function view(m: TransferModel): TransferState {
-  return { ...m.transfer, onHold: onHold(m), regions: regionsView(m) };
+  return m.transfer;
 }

@@ -12,7 +12,7 @@ import type {
   TransferStatus,
 } from '../contract';
 import { EVENT_STEPS } from './events';
-import { LIMITS, SYSTEM_ACTOR, draft, initialModel, type TransferModel } from './model';
+import { LIMITS, SYSTEM_ACTOR, draft, initialModel, regionsView, type TransferModel } from './model';
 import { loadDigest, meetDeadlines, reschedule, type Asks, type Refusal } from './requests';
 import { fireTimer, type Timer } from './timers';
 import { go } from './transitions';
@@ -79,6 +79,8 @@ function message(m: TransferModel, ctx: StepContext, event: string, actor: strin
 }
 
 function accepted(m: TransferModel, ctx: StepContext, event: string, actor: Actor, before: TransferStatus, mark: Mark, detail: string, eventId?: string): StepResult {
+  m.transfer.regions = regionsView(m);
+  m.transfer.onHold = m.regions.hold.state === 'on-hold';
   m.transfer.history.push({ at: ctx.now, event, by: actor.id, detail, outcome: 'accepted', eventId });
   m.version += 1;
   const effect = message(m, ctx, event, actor.id, before, mark, 'accepted', detail);

@@ -1,7 +1,7 @@
 // The clocks: which timer is due next, and one step per timer kind. The workflow waits for the
 // nearest one; when it fires, `fireTimer` decides what it changes.
 import type { ManagerRank } from '../contract';
-import { blockingOpen, hasObligations, isCompleted, onHold, preCompletion, specFor, type TransferModel } from './model';
+import { blockingOpen, hasObligations, isCompleted, isTerminal, onHold, preCompletion, specFor, type TransferModel } from './model';
 import { complete } from './events';
 import { personOnChain, raiseEscalation, reschedule, type Asks } from './requests';
 import { go } from './transitions';
@@ -23,6 +23,8 @@ export function sameTimer(a: Timer | undefined, b: Timer | undefined): boolean {
 
 /** The nearest timer the model has armed, if any. */
 export function nextTimer(m: TransferModel): Timer | undefined {
+  // A terminal transfer arms nothing: it absorbs every event and timer.
+  if (isTerminal(m)) return undefined;
   const s = m.transfer;
   const timers: Timer[] = [];
   const completion = m.schedule?.completionTimer;

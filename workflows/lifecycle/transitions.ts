@@ -35,6 +35,8 @@ export const TRANSITIONS: readonly Transition[] = [
     id: 'T3.decision',
     from: ['identified', 'notified', 'acknowledged', 'preparing', 'returned-to-meeting'],
     on: 'decision',
+    // A windowed kind is notified by its written notification, not by a forum's decision.
+    guard: (m) => !m.digest?.usesWindow || Boolean(m.transfer.notifiedOn),
     to: (m) => (m.transfer.people.receivingSocialWorker ? 'preparing' : 'notified'),
     source: '001 ¶11; 002 §2 b5; 004 §3.1',
   },

@@ -126,7 +126,7 @@ function check(m: TransferModel, name: EventName, env: EventEnvelope<unknown>): 
           invalid(`the checklist gate (${gate}) is not met: open ${open.join(', ')}`, { open });
         }
       }
-      if (p.status === 'held' && s.status === 'identified' && digest.usesWindow) invalid('the transfer has not been notified yet');
+      if (p.status === 'held' && !s.notifiedOn && digest.usesWindow) invalid('the transfer has not been notified yet');
       break;
     case 'exceptionRequest':
       needPre();
