@@ -1,6 +1,6 @@
 // Drives the case-transfer workflow directly through the Temporal client, as an integration that
 // talks to Temporal would: start, updates (the API's path) and signals.
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import {
   eventSignals,
   eventUpdates,
@@ -36,7 +36,7 @@ export async function startTransfer(
   client: Client,
   request: TransferRequest,
   receivedOn: string,
-): Promise<WorkflowHandle> {
+): Promise<WorkflowHandleWithFirstExecutionRunId> {
   return client.workflow.start('caseTransfer', {
     workflowId: workflowIdFor(request.transferId),
     taskQueue: TASK_QUEUE,

@@ -186,14 +186,15 @@ function check(m: TransferModel, name: EventName, env: EventEnvelope<unknown>): 
       if (!s.deadlines.some((d) => d.state === 'pending' && specFor(m, d)?.metByEvent === p.event)) needPre();
       break;
     case 'remediation':
+      // Who first: the receiving side lists defects, the transferring side marks them fixed.
+      if (p.items && !actor.sides.includes('receiving')) forbidden('the receiving side lists record defects');
+      if (!p.items && p.itemId && !actor.sides.includes('transferring')) forbidden('the transferring side marks defects fixed');
       if (!isCompleted(m)) invalid('remediation applies after completion');
       if (p.items) {
-        if (!actor.sides.includes('receiving')) forbidden('the receiving side lists record defects');
         if (s.remediation) invalid('a remediation letter was already sent');
         if (!Array.isArray(p.items) || p.items.length === 0) invalid('items must list at least one defect');
         if (p.letterOn !== undefined) requireDate(p.letterOn, 'letterOn');
       } else if (p.itemId) {
-        if (!actor.sides.includes('transferring')) forbidden('the transferring side marks defects fixed');
         const item = s.remediation?.items.find((i) => i.itemId === p.itemId);
         if (!item) return notFound(`no remediation item ${String(p.itemId)}`);
         if (item.state === 'done') invalid('that item is already done');
