@@ -151,6 +151,36 @@ export interface EventResult {
   eventId?: string;
   /** The event id had already been applied: nothing was recorded again. */
   duplicate?: boolean;
+  /** What the event left, without what the caller already holds (see `answerState`). */
+  answer?: EventAnswer;
+}
+
+/** Fields of the state no event changes (or only through `receivingSocialWorker`), and the history. */
+type HeldByCaller = 'transferId' | 'authority' | 'kind' | 'children' | 'from' | 'to' | 'people' | 'requestHash' | 'history';
+
+/** The state an event left, minus what the caller already has: the static fields and the history. */
+export type EventAnswer = Omit<TransferState, HeldByCaller> & { receivingSocialWorker?: Person; entry: HistoryEntry };
+
+/**
+ * The state an update answered, rebuilt from the answer and any state of the same transfer read
+ * before or after it: the same answer gives the same state, however later the other one was read.
+ */
+export function answerState(held: TransferState, answer: EventAnswer): TransferState {
+  const { entry, receivingSocialWorker, ...changed } = answer;
+  const at = held.history.findIndex((h) => h.eventId !== undefined && h.eventId === entry.eventId);
+  const before = at >= 0 ? held.history.slice(0, at) : held.history.filter((h) => h.at <= entry.at);
+  return {
+    transferId: held.transferId,
+    authority: held.authority,
+    kind: held.kind,
+    children: held.children,
+    from: held.from,
+    to: held.to,
+    people: { ...held.people, receivingSocialWorker },
+    ...changed,
+    requestHash: held.requestHash,
+    history: [...before, entry],
+  };
 }
 
 /** A side effect (email, webhook) that failed for good; the transfer carried on without it. */

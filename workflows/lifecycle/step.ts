@@ -6,7 +6,9 @@ import type {
   DeliveryFailure,
   EventEnvelope,
   EventName,
+  EventAnswer,
   EventResult,
+  HistoryEntry,
   StartTransferInput,
   TransferEventMessage,
   TransferStatus,
@@ -81,10 +83,13 @@ function message(m: TransferModel, ctx: StepContext, event: string, actor: strin
 function accepted(m: TransferModel, ctx: StepContext, event: string, actor: Actor, before: TransferStatus, mark: Mark, detail: string, eventId?: string): StepResult {
   m.transfer.regions = regionsView(m);
   m.transfer.onHold = m.regions.hold.state === 'on-hold';
-  m.transfer.history.push({ at: ctx.now, event, by: actor.id, detail, outcome: 'accepted', eventId });
+  const entry: HistoryEntry = { at: ctx.now, event, by: actor.id, detail, outcome: 'accepted', eventId };
+  m.transfer.history.push(entry);
   m.version += 1;
   const effect = message(m, ctx, event, actor.id, before, mark, 'accepted', detail);
-  return { model: m, effects: [effect], result: { status: m.transfer.status, version: m.version, detail, eventId } };
+  const { transferId: _i, authority: _a, kind: _k, children: _c, from: _f, to: _t, people, requestHash: _h, history: _y, ...changed } = m.transfer;
+  const answer = JSON.parse(JSON.stringify({ ...changed, receivingSocialWorker: people.receivingSocialWorker, entry })) as EventAnswer;
+  return { model: m, effects: [effect], result: { status: m.transfer.status, version: m.version, detail, eventId, answer } };
 }
 
 /** T1 (and T2, T3, T18 when the start says so): the policy digest, the first schedule, the first message. */
