@@ -1,7 +1,7 @@
 // Activities: the workflow's only way to reach calendar/policy code and the outside world.
 // `createActivities(deps)` lets tests and the worker inject the calendar, the policies and sinks.
-import type { AuthorityId, PolicyDigest, Schedule, ScheduleFacts, TransferEventMessage } from '../workflows/definitions';
-import { loadConfig } from '../config';
+import type { AuthorityId, PolicyDigest, Schedule, ScheduleFacts, TransferEventMessage, UnitSettings } from '../workflows/definitions';
+import { loadConfig, unitSettingsOf } from '../config';
 import {
   deliverySettings,
   postWebhookEvent,
@@ -34,6 +34,8 @@ export interface ActivityDeps {
   mail?: MailSettings;
   /** The case-management webhook; absent, events go to the audit log only. */
   webhook?: WebhookSettings;
+  /** The deployment's DOMAIN §10 unit choices (SGO_PAPERWORK_UNIT, ...); a transfer pins them at its start. */
+  units?: UnitSettings;
 }
 
 export function defaultDeps(): ActivityDeps {
@@ -41,6 +43,7 @@ export function defaultDeps(): ActivityDeps {
   return {
     calendar: loadCalendar(),
     policies: policiesFrom(config.POLICY_DIR),
+    units: unitSettingsOf(config),
     audit: (record) => console.log(JSON.stringify({ level: 'info', msg: 'transfer event', ...record })),
     ...deliverySettings(config),
   };
@@ -60,7 +63,7 @@ function recentKeys(limit = 10_000) {
 
 export function createActivities(overrides: Partial<ActivityDeps> = {}) {
   const deps: ActivityDeps = { ...defaultDeps(), ...overrides };
-  const engine = scheduleEngines(deps.calendar);
+  const engine = scheduleEngines(deps.calendar, deps.units);
   const audited = recentKeys();
   /**
    * The policy a transfer runs under: the version it names, else the one in force today. (Pinning

@@ -24,6 +24,7 @@ import {
   type ScheduleFacts,
   type Side,
   type StartTransferInput,
+  type TransferState,
   type TransferRequest,
 } from '../workflows/definitions';
 import { invalidToken, type Principal, type TokenVerifier } from './auth';
@@ -35,7 +36,7 @@ import { createPages, type PagesOptions } from './pages';
 import { fromZod, HttpProblem, PROBLEM_BASE, sendProblem, type FieldError } from './problem';
 import { expressPath, ROUTES, routesFor, type RouteSpec } from './routes';
 import { idempotencyKeySchema, type StartBody } from './schemas';
-import { toHttpProblem } from './temporal-errors';
+import { toHttpProblem, violationError } from './temporal-errors';
 import { actorOf, canonicalHash, createTransferService, isIntegration, isManager, mayEverSend, seesAll, sidesOf } from './transfers';
 
 export interface PolicyService {
@@ -43,6 +44,8 @@ export interface PolicyService {
   schedule(facts: ScheduleFacts): Schedule;
   /** A policy file for the authority is loaded (in force or not). */
   has(authority: AuthorityId): boolean;
+  /** The trigger events and outcomes a kind knows, under the policy version a transfer runs on. */
+  triggerVocabulary?(authority: AuthorityId, policyVersion: string, kind: string): { events: string[]; outcomes: string[] } | undefined;
   list(): unknown[];
   get(authority: AuthorityId): unknown | undefined;
   /** Today's date in Europe/London. */
@@ -219,6 +222,11 @@ export function createApp(deps: AppDeps) {
         windowEnd: body.windowEnd,
         heldDays: 0,
       });
+      const known = policies.triggerVocabulary?.(body.authority, '', body.kind);
+      if (known && !known.events.includes(body.trigger.event)) {
+        const message = `must be a trigger event of a ${body.kind} transfer: one of ${known.events.join(', ')}`;
+        throw new HttpProblem(400, `trigger.event ${message}`, { errors: [{ path: 'trigger.event', message, allowed: known.events }] });
+      }
       return { request, schedule };
     } catch (err) {
       const name = (err as Error).name;
@@ -239,7 +247,7 @@ export function createApp(deps: AppDeps) {
     if (!schedule.violations.length) return;
     throw new HttpProblem(409, schedule.violations.map((v) => `${v.rule}: ${v.message}`).join('; '), {
       type: `${PROBLEM_BASE}ruleviolation`,
-      errors: schedule.violations.map((v) => ({ path: v.field ?? '(body)', message: v.message, rule: v.rule })),
+      errors: schedule.violations.map(violationError),
       rules: schedule.violations.map((v) => v.rule),
       suggestions: schedule.violations.filter((v) => v.suggestion).map((v) => ({ rule: v.rule, date: v.suggestion })),
     });
@@ -343,6 +351,7 @@ export function createApp(deps: AppDeps) {
     build: (body: Record<string, unknown>, params: Record<string, string>, key: string | undefined, p: Principal) => Record<string, unknown>,
     /** A check that needs the payload and the transfer, e.g. which side sends which remediation. */
     authorise?: (payload: Record<string, unknown>, actor: Actor) => void,
+    check?: (payload: Record<string, unknown>, state: TransferState) => void,
   ) {
     const name = spec.event as EventName;
     route(
@@ -360,6 +369,7 @@ export function createApp(deps: AppDeps) {
             key,
             scope: `${spec.method}:${spec.path}`,
             authorise,
+            check,
           });
           outcome = 'accepted';
           res.json(next);
@@ -390,7 +400,21 @@ export function createApp(deps: AppDeps) {
   eventRoute(ROUTES.exceptionDecision, (body, params) => ({ ...body, exceptionId: params.exceptionId }));
   eventRoute(ROUTES.escalationResponse, (body, params) => ({ ...body, escalationId: params.escalationId }));
   eventRoute(ROUTES.decision, same);
-  eventRoute(ROUTES.trigger, same);
+  // An event or outcome the kind does not know is a bad request, naming what it does know.
+  eventRoute(ROUTES.trigger, same, undefined, (payload, state) => {
+    const known = policies.triggerVocabulary?.(state.authority, state.policyVersion, state.kind);
+    if (!known) return;
+    const events = [...new Set([...known.events, state.trigger.event])];
+    const errors: { path: string; message: string; allowed: string[] }[] = [];
+    if (!events.includes(String(payload.event))) {
+      errors.push({ path: 'event', message: `must be a trigger event of a ${state.kind} transfer: one of ${events.join(', ')}`, allowed: events });
+    }
+    if (payload.outcome !== undefined && !known.outcomes.includes(String(payload.outcome))) {
+      const message = known.outcomes.length ? `must be an outcome of a ${state.kind} transfer: one of ${known.outcomes.join(', ')}` : `a ${state.kind} transfer's trigger events carry no outcome`;
+      errors.push({ path: 'outcome', message, allowed: known.outcomes });
+    }
+    if (errors.length) throw new HttpProblem(400, errors.map((e) => `${e.path} ${e.message}`).join('; '), { errors });
+  });
   eventRoute(ROUTES.remediation, same, (payload, actor) => {
     const side: Side = payload.items ? 'receiving' : 'transferring';
     if (!actor.sides.includes(side)) {
@@ -399,6 +423,7 @@ export function createApp(deps: AppDeps) {
   });
   eventRoute(ROUTES.cancellation, same);
   eventRoute(ROUTES.rejection, same);
+  eventRoute(ROUTES.completion, same);
 
   // ------------------------------------------------------------------ errors
 

@@ -2,7 +2,7 @@
 import { Client } from '@temporalio/client';
 import type { Server, ServerResponse } from 'node:http';
 import type { Express } from 'express';
-import { keyRingOf, loadConfig, type Config } from '../config';
+import { keyRingOf, loadConfig, unitSettingsOf, type Config } from '../config';
 import { dataConverterFor, EncryptionCodec } from '../codec';
 import { loadCalendar } from '../activities/policy/calendar/calendar';
 import { policiesFrom } from '../activities/policy/registry';
@@ -99,7 +99,7 @@ export async function startApi(
       issuer: config.AUTH_ISSUER,
       audience: config.AUTH_AUDIENCE,
     }),
-    policies: createPolicyService(loadCalendar(), policiesFrom(config.POLICY_DIR)),
+    policies: createPolicyService(loadCalendar(), policiesFrom(config.POLICY_DIR), unitSettingsOf(config)),
     checkReady: async () => {
       // A second argument would be taken as a callback by protobufjs; bound the call with a deadline.
       await connection.withDeadline(Date.now() + 2000, () => connection.healthService.check({}));

@@ -107,7 +107,14 @@ export function buildOpenApi(): unknown {
               items: {
                 type: 'object',
                 required: ['path', 'message'],
-                properties: { path: { type: 'string' }, message: { type: 'string' }, rule: { type: 'string' } },
+                properties: {
+                  path: { type: 'string' },
+                  message: { type: 'string' },
+                  rule: { type: 'string' },
+                  earliestOn: { type: 'string', format: 'date', description: 'the earliest date the rule allows' },
+                  latestOn: { type: 'string', format: 'date', description: 'the latest date the rule allows' },
+                  allowed: { type: 'array', items: { type: 'string' }, description: 'the values the field may take (e.g. the trigger events of the kind)' },
+                },
               },
             },
           },

@@ -1,17 +1,29 @@
 // The API's view of the policies: listing them and computing previews with the same engine the
 // workflow uses through its local activity. New transfers get the version in force today.
-import type { ScheduleFacts } from '../workflows/definitions';
+import type { ScheduleFacts, UnitSettings } from '../workflows/definitions';
+import { triggerEvents } from '../activities/policy/digest';
+import { findKind } from '../activities/policy/schedule';
 import type { Calendar } from '../activities/policy/calendar/calendar';
 import type { PolicyRegistry } from '../activities/policy/registry';
 import { scheduleEngines } from '../activities/policy/schedule';
 import type { PolicyService } from './app';
 
-export function createPolicyService(calendar: Calendar, registry: PolicyRegistry): PolicyService {
-  const engine = scheduleEngines(calendar);
+export function createPolicyService(calendar: Calendar, registry: PolicyRegistry, units: UnitSettings = {}): PolicyService {
+  const engine = scheduleEngines(calendar, units);
   const today = () => calendar.toLocalDate(new Date().toISOString());
   return {
     schedule: (facts: ScheduleFacts) => engine(registry.inForce(facts.request.authority, today())).compute(facts),
     has: (authority: string) => registry.has(authority),
+    triggerVocabulary: (authority, policyVersion, kindId) => {
+      const policy = registry.policyFor(authority, policyVersion) ?? (registry.has(authority) ? registry.inForce(authority, today()) : undefined);
+      if (!policy) return undefined;
+      try {
+        const kind = findKind(policy, kindId);
+        return { events: triggerEvents(policy, kindId), outcomes: (kind.cancellingOutcomes ?? []).map((c) => c.outcome) };
+      } catch {
+        return undefined;
+      }
+    },
     list: () =>
       registry.allInForce(today()).map((p) => ({
         authority: p.authority,

@@ -6,6 +6,12 @@ export interface FieldError {
   path: string;
   message: string;
   rule?: string;
+  /** A refused date: the first date the rule allows. */
+  earliestOn?: string;
+  /** A refused date: the last date the rule allows. */
+  latestOn?: string;
+  /** A value the kind does not know: the values it does. */
+  allowed?: string[];
 }
 
 export interface Problem {

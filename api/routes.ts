@@ -119,6 +119,7 @@ export const ROUTES = {
   remediation: event('remediation', '/v1/transfers/{id}/remediation', 'After completion: record defects (items) or mark one fixed (itemId)', 'managers on the receiving side to record defects; on the transferring side to mark one fixed', pathSchemas.transfer),
   cancellation: event('cancellation', '/v1/transfers/{id}/cancellation', 'Cancel before completion', 'managers of either side, integration', pathSchemas.transfer),
   rejection: event('rejection', '/v1/transfers/{id}/rejection', 'Refuse the transfer for a reason the policy permits', 'managers on the receiving side', pathSchemas.transfer),
+  completion: event('completion', '/v1/transfers/{id}/completion', 'Manual completion, for kinds whose transfer point is a manual step; the same date rules as every other completion', 'managers of the rank and side the policy names (manualCompletion)', pathSchemas.transfer),
   policies: {
     method: 'get',
     path: '/v1/policies',

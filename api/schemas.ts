@@ -45,6 +45,7 @@ export const childSchema = z.strictObject({
       involvementStartedOn: isoDate.optional(),
       lastGcseExamOn: isoDate.optional(),
       lastClosedOn: isoDate.optional(),
+      icoOn: isoDate.optional(),
       sitsGcsesThisYear: z.boolean().optional(),
       qualifyingChild: z.boolean().optional(),
       posesRiskClient: z.boolean().optional(),
@@ -126,6 +127,7 @@ export const eventBodySchemas = {
   ]),
   cancellation: z.strictObject({ reason: text() }),
   rejection: z.strictObject({ reason: text(80), note: text().optional() }),
+  completion: z.strictObject({ on: isoDate, note: text().optional() }),
 };
 
 const boolString = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -204,7 +206,8 @@ export const transferStateSchema = z.looseObject({
       dueOn: z.string(),
       rule: z.string(),
       source: z.string(),
-      state: z.enum(['pending', 'met', 'missed', 'waived']),
+      state: z.enum(['pending', 'met', 'met-late', 'missed', 'waived']),
+      lateByDays: z.number().int().min(1).optional().describe('met-late: days after the due date it was met'),
     }),
   ),
   checklist: z.array(

@@ -43,6 +43,11 @@ function isRateLimited(err: unknown): boolean {
   return false;
 }
 
+/** One refused rule as a problem's error: the field, the rule, and the earliest or latest date it allows. */
+export function violationError(v: RuleViolation): { path: string; message: string; rule: string; earliestOn?: string; latestOn?: string } {
+  return { path: v.field ?? '(body)', message: v.message, rule: v.rule, earliestOn: v.earliestOn, latestOn: v.latestOn };
+}
+
 export function toHttpProblem(err: unknown): HttpProblem | undefined {
   if (err instanceof HttpProblem) return err;
   if (err instanceof WorkflowNotFoundError) return new HttpProblem(404, 'No such transfer');
@@ -53,7 +58,7 @@ export function toHttpProblem(err: unknown): HttpProblem | undefined {
     const details = failure.details?.[0];
     if (failure.type === FailureTypes.RuleViolation && Array.isArray(details)) {
       const violations = details as RuleViolation[];
-      extra.errors = violations.map((v) => ({ path: v.field ?? '(body)', message: v.message, rule: v.rule }));
+      extra.errors = violations.map(violationError);
       extra.rules = violations.map((v) => v.rule);
     } else if (details && typeof details === 'object' && 'rule' in details) {
       extra.rules = [(details as { rule: string }).rule];

@@ -64,6 +64,8 @@ export interface SendEvent {
   scope: string;
   /** A check that needs the payload and the actor, e.g. which side sends which remediation. */
   authorise?: (payload: Record<string, unknown>, actor: Actor) => void;
+  /** A check of the payload against the transfer as read (e.g. the kind's trigger events), before anything is sent. */
+  check?: (payload: Record<string, unknown>, state: TransferState) => void;
 }
 
 export interface TransferService {
@@ -102,7 +104,7 @@ export function createTransferService(client: Client, timeoutMs: number): Transf
     return state;
   }
 
-  async function send({ principal, name, transferId, payload, key, scope, authorise }: SendEvent): Promise<TransferState> {
+  async function send({ principal, name, transferId, payload, key, scope, authorise, check }: SendEvent): Promise<TransferState> {
     if (!mayEverSend(EVENT_PERMISSIONS[name], principal)) throw new HttpProblem(403, `Your role may not record ${name}`);
     const state = await loadState(transferId);
     const actor = actorOf(principal, sidesOf(principal, state));
@@ -113,6 +115,7 @@ export function createTransferService(client: Client, timeoutMs: number): Transf
       throw new HttpProblem(403, `Your role may not record ${name} on this transfer`);
     }
     authorise?.(payload, actor);
+    check?.(payload, state);
     // The key becomes the update id, so Temporal itself answers a retry with the first
     // outcome; the event id adds the body's hash so a reused key with another body shows.
     const updateId = key ? createHash('sha256').update(`${scope}:${transferId}:${principal.sub}:${key}`).digest('hex') : randomUUID();

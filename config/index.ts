@@ -2,6 +2,7 @@
 // the process with a message naming each offending variable.
 import { z } from 'zod';
 import { KeyRingError, parseKeyRing, type KeyRing } from '../codec/key-ring';
+import type { UnitSettings } from '../workflows/contract';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const bool = z
@@ -48,6 +49,13 @@ export const configSchema = z.object({
     .string()
     .regex(/^(\d{4}-\d{2}-\d{2})(,\d{4}-\d{2}-\d{2})*$/, 'must be comma-separated YYYY-MM-DD dates')
     .optional(),
+  /**
+   * DOMAIN §10 units a deployment chooses (CAL calendar days, WD working days); unset, the policy's
+   * own default. Each transfer records the units it started with.
+   */
+  SGO_PAPERWORK_UNIT: z.enum(['CAL', 'WD'], { error: 'must be CAL or WD' }).optional(),
+  TRANSFER_IN_CONFERENCE_UNIT: z.enum(['CAL', 'WD'], { error: 'must be CAL or WD' }).optional(),
+  CMH_EARLY_TRANSFER_UNIT: z.enum(['CAL', 'WD'], { error: 'must be CAL or WD' }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PUBLIC_BASE_URL: z.url().optional(),
   TRUST_PROXY: bool.default(false),
@@ -136,6 +144,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   return parsed.data;
+}
+
+/** The deployment's choice of DOMAIN §10 units, as the schedule engine reads them. */
+export function unitSettingsOf(config: Config): UnitSettings {
+  const out: UnitSettings = {};
+  if (config.SGO_PAPERWORK_UNIT) out.sgoPaperworkUnit = config.SGO_PAPERWORK_UNIT;
+  if (config.TRANSFER_IN_CONFERENCE_UNIT) out.transferInConferenceUnit = config.TRANSFER_IN_CONFERENCE_UNIT;
+  if (config.CMH_EARLY_TRANSFER_UNIT) out.cmhEarlyTransferUnit = config.CMH_EARLY_TRANSFER_UNIT;
+  return out;
 }
 
 /** The payload key ring; a process that talks to Temporal does not start without one. */

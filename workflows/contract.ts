@@ -96,6 +96,8 @@ export interface ChildFacts {
   lastGcseExamOn?: string;
   /** Date the case was last closed or stepped down (re-referral routing). */
   lastClosedOn?: string;
+  /** Interim care order (UNN: an early transfer before the CMH is measured from it). */
+  icoOn?: string;
   sitsGcsesThisYear?: boolean;
   qualifyingChild?: boolean;
   posesRiskClient?: boolean;
@@ -142,12 +144,14 @@ export interface StartTransferInput {
 // ---------------------------------------------------------------------------------------------
 // Schedule: the calendar and policy answers, computed outside the workflow (local activity)
 
-export type DeadlineState = 'pending' | 'met' | 'missed' | 'waived';
+/** How a deadline ended: met on time, met after its due date (`lateByDays`), missed, or waived (the transfer ended). */
+export type DeadlineState = 'pending' | 'met' | 'met-late' | 'missed' | 'waived';
 
 /** What the workflow does when a pending deadline passes. */
 export type MissAction =
   | { kind: 'flag' }
-  | { kind: 'escalate'; side: Side; fromRank: ManagerRank; reason: string };
+  | { kind: 'escalate'; side: Side; fromRank: ManagerRank; reason: string }
+  | { kind: 'task'; task: string; side: Side; fromRank: ManagerRank; reason: string };
 
 /** Which accepted event meets a deadline. */
 export type MetBy =
@@ -174,6 +178,8 @@ export interface DeadlineSpec {
   metByEvent?: string;
   /** Recurring: the workflow asks for a new schedule when an occurrence passes. */
   repeats?: boolean;
+  /** Counted from the forum's decision: a new decision starts it again (no other clock). */
+  fromDecision?: boolean;
   onMissed: MissAction;
 }
 
@@ -199,8 +205,35 @@ export interface RuleViolation {
   suggestion?: string;
   /** The proposed date the rule refused. */
   value?: string;
+  /** The first date the rule allows (a notice period, a minimum stay, a blackout's end). */
+  earliestOn?: string;
+  /** The last date the rule allows (a maximum stay, a window's end). */
+  latestOn?: string;
   /** True when an approved exception may override it. */
   overridable: boolean;
+}
+
+/** A rule the transfer broke that the protocol records rather than refuses (DOMAIN §7.2), with its size. */
+export interface RuleFlag {
+  type: 'notice-shortfall' | 'completion-breach';
+  rule: string;
+  source: string;
+  message: string;
+  /** notice-shortfall: how many days short of the required notice (calendar days, or working days where the rule counts them). */
+  shortfallDays?: number;
+  unit?: 'days' | 'working-days';
+  earliestOn?: string;
+  latestOn?: string;
+}
+
+/** DOMAIN §10 settings whose unit a deployment chooses: calendar days (CAL) or working days (WD). */
+export type UnitSettings = Partial<Record<'sgoPaperworkUnit' | 'transferInConferenceUnit' | 'cmhEarlyTransferUnit', 'CAL' | 'WD'>>;
+
+export interface ScheduleWarning {
+  rule: string;
+  message: string;
+  earliestOn?: string;
+  latestOn?: string;
 }
 
 export interface Schedule {
@@ -214,7 +247,16 @@ export interface Schedule {
   deadlines: DeadlineSpec[];
   checklist: ChecklistTemplate[];
   violations: RuleViolation[];
-  warnings: { rule: string; message: string }[];
+  warnings: ScheduleWarning[];
+  /** Typed flags of rules broken but not refused (a notice shortfall with its day count). */
+  flags: RuleFlag[];
+  /**
+   * With `completingOn` in the facts: what the one completion guard finds wrong with completing on
+   * that date (every path to completion asks it). Empty when the date is allowed.
+   */
+  completionViolations?: RuleViolation[];
+  /** The unit each DOMAIN §10 unit setting was read in. */
+  unitSettings: UnitSettings;
   /** The date outstanding items are due after completion (deferred items, remediation). */
   remediationDueOn?: string;
   remediationDue?: string;
@@ -243,6 +285,12 @@ export interface ScheduleFacts {
   awaitingDecision?: boolean;
   /** The instant the schedule is computed for (recurring obligations are armed up to it). */
   asOf?: string;
+  /** The deployment's choice of unit for each DOMAIN §10 unit setting, pinned at the start. */
+  unitSettings?: UnitSettings;
+  /** A date the transfer would complete on: the schedule says which rules forbid it. */
+  completingOn?: string;
+  /** When the transfer meeting was held (preconditions of an early transfer count from it). */
+  meetingHeldOn?: string;
 }
 
 /** What holds a transfer in BLOCKED until it happens. */
@@ -274,6 +322,12 @@ export interface PolicyDigest {
   usesWindow: boolean;
   queueClearedBy: ('allocation' | 'meeting-held')[];
   blockedUntil?: Blocker;
+  /** Who may complete a kind whose completion is manual (absent: the kind has no manual completion). */
+  manualCompletion?: { minRank: ManagerRank; sides: Side[]; source: string };
+  /** The trigger events this kind knows (its own, and those a clock of the kind is met by). */
+  triggerEvents: string[];
+  /** The outcomes a trigger event of this kind may carry. */
+  triggerOutcomes: string[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -312,6 +366,8 @@ export interface EventPayloads {
   remediation: { letterOn?: string; items?: { itemId: string; description: string }[]; itemId?: string };
   cancellation: { reason: string };
   rejection: { reason: string; note?: string };
+  /** A manual completion (kinds whose transfer point is a manual step), through the same date rules. */
+  completion: { on: string; note?: string };
 }
 export type EventName = keyof EventPayloads;
 export const EVENT_NAMES: readonly EventName[] = [
@@ -328,6 +384,7 @@ export const EVENT_NAMES: readonly EventName[] = [
   'remediation',
   'cancellation',
   'rejection',
+  'completion',
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -372,6 +429,8 @@ export const EVENT_PERMISSIONS: Record<EventName, Permission> = {
   remediation: { managerSides: ['transferring', 'receiving'] },
   cancellation: { managerSides: ['transferring', 'receiving'], integration: true },
   rejection: { managerSides: ['receiving'] },
+  // Rank and side are checked against the policy's manualCompletion.
+  completion: { managerSides: ['transferring', 'receiving'] },
 };
 
 export function highestRank(actor: Actor): number {

@@ -6,8 +6,11 @@ import type {
   CompletionHow,
   DeadlineState,
   Person,
+  RuleFlag,
   RuleViolation,
+  ScheduleWarning,
   Side,
+  UnitSettings,
   TeamRef,
   TransferPeople,
   TransferRequest,
@@ -57,6 +60,23 @@ export interface Deadline {
   rule: string;
   source: string;
   state: DeadlineState;
+  /** met-late: days after the due date that it was met. */
+  lateByDays?: number;
+  /** The date the event that met it carried. */
+  metOn?: string;
+}
+
+/** A task the protocol ties to a missed clock (e.g. review the plan), raised when the clock is missed. */
+export interface TransferTask {
+  taskId: string;
+  task: string;
+  rule: string;
+  source: string;
+  deadlineId: string;
+  side: Side;
+  owner?: Person;
+  raisedAt: string;
+  state: 'open' | 'done';
 }
 
 export type ExceptionKind = 'extend-window' | 'waive-items' | 'hold' | 'resume' | 'cancel-transfer';
@@ -105,6 +125,9 @@ export interface Completion {
   receivingSocialWorker?: Person;
   outstandingItems: string[];
   remediationDue?: string;
+  /** Rules the completion date broke where the protocol says the transfer happens anyway (Islington's window end). */
+  breaches?: RuleFlag[];
+  note?: string;
 }
 
 export interface RemediationItem {
@@ -216,7 +239,11 @@ export interface TransferState
   cancellation?: { reason: string; at: string; by: string };
   rejection?: { reason: string; at: string; by: string };
   violations: RuleViolation[];
-  warnings: { rule: string; message: string }[];
+  warnings: ScheduleWarning[];
+  flags: RuleFlag[];
+  tasks: TransferTask[];
+  /** The unit each DOMAIN §10 unit setting is read in for this transfer (the deployment's choice at its start). */
+  unitSettings?: UnitSettings;
   policyVersion: string;
   calendarVersion: string;
   requestHash: string;

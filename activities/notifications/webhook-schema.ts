@@ -21,7 +21,7 @@ const STATUSES = [
   'identified', 'notified', 'acknowledged', 'preparing', 'blocked', 'returned-to-meeting',
   'completed', 'post-transfer', 'closed', 'rejected', 'cancelled',
 ] as const;
-const DEADLINE_STATES = ['pending', 'met', 'missed', 'waived'] as const;
+const DEADLINE_STATES = ['pending', 'met', 'met-late', 'missed', 'waived'] as const;
 const COMPLETION_HOWS = ['meeting', 'trigger-event', 'agreed-date', 'window-end', 'manual'] as const;
 const ESCALATION_STATES = ['open', 'answered', 'superseded'] as const;
 

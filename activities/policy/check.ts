@@ -204,7 +204,7 @@ export function checkPolicy(p: Policy): (Omit<PolicyProblem, 'file'> & { segment
       problem([...at, 'phase'], `a clock counted from ${d.anchor} runs after completion: set phase: after-completion`, d.rule);
     }
     if (d.metByEvent && d.metBy !== 'trigger') problem([...at, 'metByEvent'], 'metByEvent only applies with metBy: trigger', d.rule);
-    if (d.onMissed.kind === 'escalate') {
+    if (d.onMissed.kind === 'escalate' || d.onMissed.kind === 'task') {
       const from = rank(d.onMissed.fromRank);
       if (!p.escalationLadder.some((r) => rank(r.rank) >= from)) {
         problem([...at, 'onMissed', 'fromRank'], `escalates from ${d.onMissed.fromRank}, but no rung of the escalation ladder is that senior`, d.rule);
@@ -242,6 +242,9 @@ export function checkPolicy(p: Policy): (Omit<PolicyProblem, 'file'> & { segment
       if (!k.trigger.events.includes(t)) problem([...at, 'completingTriggers'], `"${t}" is not one of the kind's trigger events`);
     }
     if (k.completion.includes('window-end') && !p.window) problem([...at, 'completion'], 'completes at the window end, but the policy has no window');
+    if (k.completion.includes('manual') && !k.outOfScope && !p.manualCompletion) {
+      problem([...at, 'completion'], 'completes manually, so the policy must say who may (manualCompletion)');
+    }
     if (k.blockedUntil?.by === 'checklist-item' && !itemIds.has(k.blockedUntil.itemId ?? '')) {
       problem([...at, 'blockedUntil', 'itemId'], `waits for checklist item "${k.blockedUntil.itemId ?? ''}", which the checklist does not have`, k.blockedUntil.rule);
     }

@@ -4,6 +4,16 @@ import type { PolicyDigest } from '../../workflows/definitions';
 import { findKind } from './schedule';
 import type { Policy } from './types';
 
+/** Event names a trigger of this kind may carry: the kind's own, those a clock of the kind is met by, and a best-interest agreement where a blackout it lifts applies. */
+export function triggerEvents(policy: Policy, kindId: string): string[] {
+  const kind = findKind(policy, kindId);
+  const applies = (kinds?: string[]) => !kinds || kinds.includes(kindId);
+  const events = new Set(kind.trigger.events);
+  for (const d of policy.deadlines) if (d.metByEvent && applies(d.kinds)) events.add(d.metByEvent);
+  if (policy.bounds.some((b) => applies(b.kinds) && b.check.kind === 'blackout' && b.check.liftedByBestInterest)) events.add('best-interest-agreement');
+  return [...events];
+}
+
 export function policyDigest(policy: Policy, kindId: string): PolicyDigest {
   const kind = findKind(policy, kindId);
   return {
@@ -22,5 +32,8 @@ export function policyDigest(policy: Policy, kindId: string): PolicyDigest {
     usesWindow: Boolean(policy.window) && kind.completion.includes('window-end'),
     queueClearedBy: policy.queueClearedBy ?? ['allocation'],
     blockedUntil: kind.blockedUntil,
+    manualCompletion: kind.completion.includes('manual') ? policy.manualCompletion : undefined,
+    triggerEvents: triggerEvents(policy, kind.id),
+    triggerOutcomes: (kind.cancellingOutcomes ?? []).map((c) => c.outcome),
   };
 }

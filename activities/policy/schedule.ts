@@ -6,13 +6,20 @@ import type {
   ChecklistTemplate,
   CompletionHow,
   DeadlineSpec,
+  RuleFlag,
   RuleViolation,
   Schedule,
   ScheduleFacts,
+  UnitSettings,
 } from '../../workflows/definitions';
 import type { Calendar, IsoDate } from './calendar/calendar';
 import { appliesBecause, evaluate, factContext, type FactContext } from './conditions';
+import { UNIT_SETTINGS } from './schema';
 import type { Anchor, BoundRule, DeadlineRule, Duration, Policy, TransferKind } from './types';
+
+type UnitSetting = (typeof UNIT_SETTINGS)[number];
+/** Bound subjects that name the day lead responsibility moves: the completion guard checks the completion date against them. */
+const COMPLETION_SUBJECTS = new Set(['agreedTransferOn', 'meetingOn', 'windowEnd']);
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 /** Human-facing timed completions happen in the evening so a meeting held that day still counts. */
@@ -44,12 +51,43 @@ export class ScheduleEngine {
   constructor(
     private readonly policy: Policy,
     private readonly calendar: Calendar,
+    /** The deployment's unit choices (DOMAIN §10); a transfer keeps those it started with. */
+    private readonly deploymentUnits: UnitSettings = {},
   ) {}
+
+  /** The policy's own default for a unit setting (DOMAIN §10), read from its settings. */
+  private policyUnit(name: UnitSetting): 'CAL' | 'WD' | undefined {
+    const settings = this.policy.settings as Record<string, unknown>;
+    const value = name === 'cmhEarlyTransferUnit' ? (settings.cmhEarlyTransfer as { unit?: unknown } | undefined)?.unit : settings[name];
+    return value === 'CAL' || value === 'WD' ? value : undefined;
+  }
+
+  /** Every unit setting this policy's clocks and bounds read, as this transfer reads them. */
+  unitSettings(facts: Pick<ScheduleFacts, 'unitSettings'>): UnitSettings {
+    const used = new Set<UnitSetting>();
+    for (const d of this.policy.deadlines) if (d.unitSetting) used.add(d.unitSetting);
+    for (const b of this.policy.bounds) if (b.check.kind === 'early-transfer' && b.check.unitSetting) used.add(b.check.unitSetting);
+    const out: UnitSettings = {};
+    for (const name of used) {
+      const unit = facts.unitSettings?.[name] ?? this.deploymentUnits[name] ?? this.policyUnit(name);
+      if (unit) out[name] = unit;
+    }
+    return out;
+  }
+
+  /** An offset in the unit the setting chose: a count of calendar days or of working days. */
+  private inUnit(offset: Duration, name: UnitSetting | undefined, units: UnitSettings): Duration {
+    const unit = name ? units[name] : undefined;
+    if (unit === 'WD' && offset.unit === 'days') return { unit: 'working-days', n: offset.n };
+    if (unit === 'CAL' && offset.unit === 'working-days') return { unit: 'days', n: offset.n };
+    return offset;
+  }
 
   compute(facts: ScheduleFacts): Schedule {
     const kind = findKind(this.policy, facts.request.kind);
     const ctx = factContext(this.calendar, facts, kind.id);
     const completed = facts.completedOn !== undefined;
+    const units = this.unitSettings(facts);
     const schedule: Schedule = {
       policyVersion: this.policy.policyVersion,
       calendarVersion: this.calendar.version,
@@ -57,6 +95,8 @@ export class ScheduleEngine {
       checklist: this.checklist(ctx, facts),
       violations: [],
       warnings: [],
+      flags: [],
+      unitSettings: units,
     };
 
     const window = this.window(kind, facts);
@@ -74,7 +114,7 @@ export class ScheduleEngine {
       if ((rule.phase ?? 'before-completion') === 'after-completion' ? !completed : completed) continue;
       if (rule.when && !evaluate(rule.when, ctx)) continue;
       try {
-        schedule.deadlines.push(...this.occurrences(rule, facts, window?.endsOn));
+        schedule.deadlines.push(...this.occurrences({ ...rule, offset: this.inUnit(rule.offset, rule.unitSetting, units) }, facts, window?.endsOn));
       } catch (err) {
         // A clock the calendar data does not reach yet (years ahead) is reported, not fatal.
         if (!(err instanceof RangeError)) throw err;
@@ -86,14 +126,27 @@ export class ScheduleEngine {
     if (agreed && !schedule.completionTimer) schedule.completionTimer = agreed.timer;
     if (agreed?.returnToMeetingAt) schedule.returnToMeetingAt = agreed.returnToMeetingAt;
 
-    for (const bound of this.policy.bounds) {
-      if (bound.kinds && !bound.kinds.includes(kind.id)) continue;
-      const v = this.checkBound(bound, facts, ctx, window?.endsOn);
+    const bounds = this.policy.bounds.filter((b) => !b.kinds || b.kinds.includes(kind.id));
+    for (const bound of bounds) {
+      const v = this.checkBound(bound, facts, ctx, units, window?.endsOn);
       if (!v) continue;
-      if (bound.severity === 'flag') schedule.warnings.push({ rule: v.rule, message: v.message });
-      else if (!(v.overridable && this.approved(v, facts))) schedule.violations.push(v);
+      if (bound.severity === 'flag') {
+        schedule.warnings.push(warning(v));
+        schedule.flags.push(this.shortfall(bound, v));
+      } else if (!(v.overridable && this.approved(v, facts))) schedule.violations.push(v);
     }
     schedule.violations.push(...this.siblingViolations(facts));
+
+    // The one completion guard: the date lead responsibility would move, against every rule on it.
+    if (facts.completingOn) {
+      schedule.completionViolations = this.completionCheck(bounds, facts, ctx, units, facts.completingOn, window?.endsOn);
+    } else if (!completed && kind.completion.includes('trigger-event')) {
+      // Start and preview: a kind that moves at its trigger event moves on the planned trigger date.
+      const planned = (facts.triggerOccurredOn ?? facts.request.trigger.date).slice(0, 10);
+      for (const v of this.completionCheck(bounds, facts, ctx, units, planned, window?.endsOn)) {
+        schedule.warnings.push(warning({ ...v, message: `the planned trigger date ${planned} would complete the transfer against a rule: ${v.message}` }));
+      }
+    }
 
     const due = this.policy.outstandingItemsDue;
     if (due && facts.completedOn && this.policy.checklistGate.gate === 'deferred') {
@@ -211,6 +264,7 @@ export class ScheduleEngine {
       metBy: rule.metBy,
       metByEvent: rule.metByEvent,
       onMissed: rule.onMissed,
+      fromDecision: rule.anchor === 'decidedOn' ? true : undefined,
     };
   }
 
@@ -288,6 +342,29 @@ export class ScheduleEngine {
     }
   }
 
+  /** What is wrong with completing on `on`: the refusing bounds on the completion date, less those an approved exception waives. */
+  private completionCheck(bounds: BoundRule[], facts: ScheduleFacts, ctx: FactContext, units: UnitSettings, on: IsoDate, windowEnd?: IsoDate): RuleViolation[] {
+    const out: RuleViolation[] = [];
+    for (const bound of bounds) {
+      if (bound.severity !== 'refuse' || !COMPLETION_SUBJECTS.has(bound.check.subject)) continue;
+      const v = this.checkBound(bound, facts, ctx, units, windowEnd, on);
+      if (v && !(v.overridable && this.approved(v, facts))) out.push({ ...v, field: 'on' });
+    }
+    return out;
+  }
+
+  /** A notice shortfall as a typed flag: how many days (in the rule's unit) short of the notice it needs. */
+  private shortfall(bound: BoundRule, v: RuleViolation): RuleFlag {
+    const flag: RuleFlag = { type: 'notice-shortfall', rule: v.rule, source: v.source, message: v.message, earliestOn: v.earliestOn, latestOn: v.latestOn };
+    const check = bound.check;
+    if (check.kind === 'at-least' && v.value && v.earliestOn) {
+      const working = check.offset.unit === 'working-days';
+      flag.unit = working ? 'working-days' : 'days';
+      flag.shortfallDays = working ? this.calendar.workingDaysBetween(v.value.slice(0, 10), v.earliestOn) : this.calendar.daysBetween(v.value.slice(0, 10), v.earliestOn);
+    }
+    return flag;
+  }
+
   private subjectValue(bound: BoundRule, facts: ScheduleFacts, windowEnd?: IsoDate): { value?: string; field: string } {
     switch (bound.check.subject) {
       case 'windowEnd':
@@ -301,16 +378,20 @@ export class ScheduleEngine {
     }
   }
 
+  /** One bound against the date its subject names, or against `completingOn` (the completion guard). */
   private checkBound(
     bound: BoundRule,
     facts: ScheduleFacts,
     ctx: FactContext,
+    units: UnitSettings,
     windowEnd?: IsoDate,
+    completingOn?: IsoDate,
   ): RuleViolation | undefined {
-    const { value, field } = this.subjectValue(bound, facts, windowEnd);
+    const subject = this.subjectValue(bound, facts, windowEnd);
+    const value = (completingOn ?? subject.value)?.slice(0, 10);
     if (!value) return undefined;
     const check = bound.check;
-    const base = { rule: bound.rule, source: bound.source, field, overridable: bound.overridable, value };
+    const base = { rule: bound.rule, source: bound.source, field: subject.field, overridable: bound.overridable, value };
     if (check.kind === 'blackout') {
       if (!evaluate(check.when, ctx) || (check.liftedByBestInterest && facts.bestInterestAgreed)) return undefined;
       const lastExam = facts.request.children.map((c) => c.facts?.[check.toChildFact]).find(Boolean);
@@ -318,16 +399,30 @@ export class ScheduleEngine {
       const from = `${lastExam.slice(0, 4)}-${check.fromMonthDay}`;
       if (value < from || value > lastExam) return undefined;
       const suggestion = this.calendar.firstWorkingDayAfter(lastExam);
-      return { ...base, message: `${bound.message} (${from} to ${lastExam}); earliest allowed ${suggestion}`, suggestion };
+      return { ...base, message: `${bound.message} (${from} to ${lastExam}); earliest allowed ${suggestion}`, suggestion, earliestOn: suggestion };
+    }
+    if (check.kind === 'early-transfer') {
+      const until = this.resolveAnchor(check.until, facts, windowEnd);
+      if (!until || value >= until.date) return undefined;
+      const from = this.resolveAnchor(check.measuredFrom, facts, windowEnd);
+      const meeting = facts.meetingHeldOn ?? facts.meetingScheduledOn;
+      const latestMeeting = this.shiftBack(until.date, this.inUnit(check.meetingAtLeastBefore, check.unitSetting, units));
+      const farEnough = from !== undefined && until.date > this.shift(from.date, check.moreThan);
+      const metInTime = meeting !== undefined && meeting <= latestMeeting;
+      if (farEnough && metInTime) return undefined;
+      const why = !farEnough
+        ? `it was not more than ${describe(check.moreThan)} away${from ? ` on ${from.date}` : ' (its start date is not recorded)'}`
+        : `the managers' meeting ${meeting ? `on ${meeting}` : 'is not recorded'} is not on or before ${latestMeeting}`;
+      return { ...base, message: `${bound.message}: ${value} is before ${until.date} and ${why}`, suggestion: until.date, earliestOn: until.date };
     }
     const anchor = this.resolveAnchor(check.anchor, facts, windowEnd);
     if (!anchor) return undefined;
     const limit = this.shift(anchor.date, check.offset);
     if (check.kind === 'at-most' && value > limit) {
-      return { ...base, message: `${bound.message}: ${value} is after the latest allowed date ${limit}`, suggestion: limit };
+      return { ...base, message: `${bound.message}: ${value} is after the latest allowed date ${limit}`, suggestion: limit, latestOn: limit };
     }
     if (check.kind === 'at-least' && value < limit) {
-      return { ...base, message: `${bound.message}: ${value} is before the earliest allowed date ${limit}`, suggestion: limit };
+      return { ...base, message: `${bound.message}: ${value} is before the earliest allowed date ${limit}`, suggestion: limit, earliestOn: limit };
     }
     return undefined;
   }
@@ -383,12 +478,18 @@ export class ScheduleEngine {
   }
 }
 
+const warning = (v: RuleViolation): Schedule['warnings'][number] => ({ rule: v.rule, message: v.message, earliestOn: v.earliestOn, latestOn: v.latestOn });
+
+function describe(d: Duration): string {
+  return d.unit === 'months-and-days' ? `${d.months} months and ${d.days} days` : d.unit === 'next-day' ? 'a day' : `${d.n} ${d.unit}`;
+}
+
 /** One engine per policy version, built on first use: the API's previews and the activities share this. */
-export function scheduleEngines(calendar: Calendar): (policy: Policy) => ScheduleEngine {
+export function scheduleEngines(calendar: Calendar, units: UnitSettings = {}): (policy: Policy) => ScheduleEngine {
   const engines = new WeakMap<Policy, ScheduleEngine>();
   return (policy) => {
     let engine = engines.get(policy);
-    if (!engine) engines.set(policy, (engine = new ScheduleEngine(policy, calendar)));
+    if (!engine) engines.set(policy, (engine = new ScheduleEngine(policy, calendar, units)));
     return engine;
   };
 }

@@ -28,7 +28,11 @@ export const FACTS = [
   'enteredCareAtAge16', 'involvementOver5HalfMonths', 'qualifyingChild', 'posesRiskClient', 'disability', 'allocationPending',
 ] as const;
 
-export const CHILD_DATE_FACTS = ['placementStartOn', 'enteredCareOn', 'involvementStartedOn', 'lastGcseExamOn', 'lastClosedOn'] as const;
+export const CHILD_DATE_FACTS = ['placementStartOn', 'enteredCareOn', 'involvementStartedOn', 'lastGcseExamOn', 'lastClosedOn', 'icoOn'] as const;
+
+/** DOMAIN §10 settings whose unit a deployment may choose (CAL calendar days, WD working days). */
+export const UNIT_SETTINGS = ['sgoPaperworkUnit', 'transferInConferenceUnit', 'cmhEarlyTransferUnit'] as const;
+const unitSetting = z.enum(UNIT_SETTINGS).describe('A unit the deployment may choose (DOMAIN §10): the offset counts calendar days (CAL) or working days (WD)');
 
 const isoDate = z.iso.date().describe('A calendar day, YYYY-MM-DD');
 const text = z.string().min(1);
@@ -93,6 +97,9 @@ const missActionSchema = z
   .discriminatedUnion('kind', [
     z.strictObject({ kind: z.literal('flag') }),
     z.strictObject({ kind: z.literal('escalate'), side, fromRank: managerRank, reason: text }),
+    z
+      .strictObject({ kind: z.literal('task'), task: text, side, fromRank: managerRank, reason: text })
+      .describe('Raises the task the protocol ties to the missed clock for that side, and escalates it from that rank'),
   ])
   .describe('What happens when the deadline is missed');
 
@@ -115,6 +122,7 @@ export const deadlineRuleSchema = z.strictObject({
   when: conditionSchema.optional().describe('Only armed when this condition on the facts holds'),
   repeatEvery: durationSchema.optional().describe('A recurring obligation: the next occurrence is armed as each passes'),
   metByEvent: id.optional().describe('With metBy trigger: only this trigger event meets it'),
+  unitSetting: unitSetting.optional(),
 });
 
 const boundSubject = z.enum(['windowEnd', 'trigger', 'agreedTransferOn', 'meetingOn']);
@@ -129,6 +137,20 @@ export const boundCheckSchema = z.discriminatedUnion('kind', [
     when: conditionSchema,
     liftedByBestInterest: z.boolean(),
   }),
+  z
+    .strictObject({
+      kind: z.literal('early-transfer'),
+      subject: boundSubject,
+      /** The event the transfer waits for (the CMH). */
+      until: anchorSchema,
+      /** Where the distance to it is measured from (the ICO). */
+      measuredFrom: anchorSchema,
+      moreThan: durationSchema,
+      /** The managers' meeting must be at least this long before `until`. */
+      meetingAtLeastBefore: durationSchema,
+      unitSetting: unitSetting.optional(),
+    })
+    .describe('A transfer before the event is allowed only if the event is far enough away and the managers met early enough'),
 ]);
 
 export const boundRuleSchema = z.strictObject({
@@ -174,6 +196,10 @@ export const transferKindSchema = z.strictObject({
   outOfScope: z.boolean().optional(),
 });
 
+const manualCompletionSchema = z
+  .strictObject({ minRank: managerRank, sides: z.array(side).min(1), source })
+  .describe('Who may record a manual completion: managers of at least this rank on one of these sides');
+
 const rungSchema = z.strictObject({ rank: managerRank, titles: z.array(text).min(1) });
 
 export const policySchema = z
@@ -198,6 +224,7 @@ export const policySchema = z
       forbidden: z.array(z.strictObject({ reason: z.string().regex(/^[A-Z0-9_]+$/), rule: ruleId, source, instead: text })),
     }),
     checklistGate: z.strictObject({ gate: z.enum(GATE_VALUES), source }),
+    manualCompletion: manualCompletionSchema.optional(),
     queueClearedBy: z.array(z.enum(['allocation', 'meeting-held'])).min(1).optional(),
     outstandingItemsDue: z.strictObject({ within: durationSchema, rule: ruleId, source }).optional(),
     window: z

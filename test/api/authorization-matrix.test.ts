@@ -256,6 +256,16 @@ const rows: Row[] = [
     path: async () => `/v1/transfers/${await transferFor('rejection')}/rejection`,
     body: () => ({ reason: 'CRITERIA_NOT_MET' }),
   },
+  {
+    // Managers of either side reach the workflow; the rank and side the policy names are checked there
+    // (this fixture's kind has no manual step, so an allowed cell is a 409, never a 403).
+    name: 'completion',
+    method: 'post',
+    template: '/v1/transfers/{id}/completion',
+    allowed: byTeamManagerEitherSide,
+    path: async () => `/v1/transfers/${await transferFor('completion')}/completion`,
+    body: () => ({ on: '2026-12-01' }),
+  },
 ];
 
 let cells = 0;

@@ -2,7 +2,16 @@
 // that break it (with where each change is, to check the 400 names it), and valid random payloads.
 import fc from 'fast-check';
 import type { RouteSpec } from '../../api/routes';
+import { policiesFrom } from '../../activities/policy/registry';
 import { transferBody } from './helpers';
+
+/** Each kind's trigger events: a start names one of them (the API refuses others with a 400). */
+const KIND_EVENTS: Record<string, string[]> = Object.fromEntries(
+  policiesFrom()
+    .authorities()
+    .flatMap((a) => policiesFrom().versions(a))
+    .flatMap((p) => p.kinds.map((k) => [k.id, k.trigger.events])),
+);
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 export type Path = (string | number)[];
@@ -27,6 +36,7 @@ export const BASE_BODIES: Record<string, Json> = {
   'post /v1/transfers/{id}/remediation': { letterOn: D, items: [{ itemId: 'd1', description: 'chronology missing' }] },
   'post /v1/transfers/{id}/cancellation': { reason: 'duplicate referral' },
   'post /v1/transfers/{id}/rejection': { reason: 'CRITERIA_NOT_MET', note: 'threshold not met' },
+  'post /v1/transfers/{id}/completion': { on: D, note: 'recorded on the case system' },
 };
 
 /** Routes whose body is a discriminated union: with a bad discriminator only it is named. */
@@ -159,6 +169,7 @@ export const VALID_EVENT_BODIES: Record<string, fc.Arbitrary<Json>> = {
     { reason: fc.oneof(fc.constantFrom('CRITERIA_NOT_MET', 'FORUM_DECISION', 'CAPACITY', 'RECORD_QUALITY'), text.map((t) => t.slice(0, 80))), note: text },
     { requiredKeys: ['reason'] },
   ),
+  'post /v1/transfers/{id}/completion': fc.record({ on: day, note: text }, { requiredKeys: ['on'] }),
 };
 
 const anyDay = fc
@@ -188,6 +199,12 @@ export function validStartBody(kinds: Record<string, string[]>): fc.Arbitrary<Js
           importantDates: fc.array(fc.record({ what: text, on: nearDay }), { maxLength: 3 }),
         },
         { requiredKeys: ['kind', 'children', 'trigger'] },
+      )
+      // Mostly one of the kind's own trigger events, sometimes anything (a 400 naming the allowed ones).
+      .chain((r) =>
+        fc
+          .oneof({ weight: 4, arbitrary: fc.constantFrom(...(KIND_EVENTS[r.kind] ?? ['first-cla-review'])) }, { weight: 1, arbitrary: fc.constant(r.trigger.event) })
+          .map((event) => ({ ...r, trigger: { ...r.trigger, event } })),
       )
       .map((r) => ({ ...(transferBody() as unknown as Record<string, Json>), authority: a, ...r }) as Json),
   );

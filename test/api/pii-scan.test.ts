@@ -126,7 +126,8 @@ test('lifecycles through the API record every event, with the children\'s data r
   // Southwark: completed at the CIN review, then record defects listed and one fixed.
   const swkFrom = await tokenFor('tm-cy', ['team-manager'], ['team-from']);
   const swkTo = await tokenFor('tm-di', ['team-manager'], ['team-to']);
-  const e = await start(protocolTransfer('southwark', 'swk-ai-to-sfs-cin', { event: 'cin-review', date: today }, { notifiedOn: today, children: CHILDREN }), integration);
+  // Notified 20 days ago: the 10 working days' notice (T-SWK-01) has passed, so the CIN review today completes it.
+  const e = await start(protocolTransfer('southwark', 'swk-ai-to-sfs-cin', { event: 'cin-review', date: today }, { notifiedOn: plusDays(today, -20), children: CHILDREN }), integration);
   await send(e, 'allocation', swkTo, { receivingSocialWorker: { id: 'sw-new', role: 'social-worker' } });
   const done = await send(e, 'trigger', integration, { event: 'cin-review', on: today });
   expect(done.completion).toMatchObject({ how: 'trigger-event' });

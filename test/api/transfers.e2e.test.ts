@@ -268,7 +268,7 @@ describe('listing', () => {
     const som = transferBody({
       from: teamC,
       to: teamB,
-      overrides: { authority: 'somerset', kind: 'som-at-step-down', trigger: { event: 'step-down-agreed', date: plusDays(today, 10) } },
+      overrides: { authority: 'somerset', kind: 'som-at-step-down', trigger: { event: 'assessment-completed', date: plusDays(today, 10) } },
     });
     otherAuthority = (await start(som)).transferId;
     // Wait until visibility has caught up with all four and the escalation fired.

@@ -59,7 +59,7 @@ test('ISL-05: a late acknowledgement resolves the escalation and leaves the wind
   expect((await state(handle)).escalations.map((e) => e.state)).toEqual(['open']);
   const acknowledged = await update(handle, 'acknowledgement', actors.receivingTm, {});
   expect(acknowledged.escalations.map((e) => [e.to.id, e.state])).toEqual([['sm-gu', 'answered']]);
-  expect(acknowledged.deadlines.find((d) => d.rule === 'T-ISL-07')?.state).toBe('missed');
+  expect(acknowledged.deadlines.find((d) => d.rule === 'T-ISL-07')?.state).toBe('met-late');
   expect(acknowledged.window).toMatchObject({ opensOn: today, endsOn: end });
   await sleepUntil(calendar.atLocalTime(end, '18:00'));
   const done = await state(handle);

@@ -1,16 +1,48 @@
 // One step per event: each changes a draft of the model, asks for what it needs (schedules,
 // respond-by instants, dates) and returns the line the history records. Status changes go through
 // the transitions table (`go`, `settle`).
-import { rankIndex, type CompletionHow, type EventEnvelope, type EventName, type EventPayloads } from '../contract';
+import { rankIndex, type CompletionHow, type EventEnvelope, type EventName, type EventPayloads, type RuleFlag, type RuleViolation } from '../contract';
 import { blockingOpen, specFor, type TransferModel } from './model';
-import { localDate, meetDeadlines, reschedule, settleEscalations, tryFacts, type Asks } from './requests';
+import { computeSchedule, localDate, meetDeadlines, reschedule, settleEscalations, tryFacts, waiveDeadlines, Refusal, type Asks } from './requests';
 import { go, settle } from './transitions';
 
 type EventStep<E extends EventName> = (m: TransferModel, env: EventEnvelope<EventPayloads[E]>, now: string) => Asks<string>;
 
-/** T6-T9: lead responsibility moves; open obligations make it POST_TRANSFER at once (T14). */
-export function* complete(m: TransferModel, now: string, row: 'T6' | 'T7' | 'T8' | 'T9', how: CompletionHow, effectiveOn: string): Asks<void> {
+/** Completions no one asks for: the clock decides, so a broken rule is recorded, never refused (Islington's window end, 000 §11). */
+const TIMED: readonly CompletionHow[] = ['window-end', 'agreed-date'];
+
+/**
+ * The one completion guard: what the policy forbids about lead responsibility moving on `on`
+ * (notice periods, maximum stays, earliest dates, blackouts, preconditions of an early transfer).
+ */
+export function* completionGuard(m: TransferModel, on: string): Asks<RuleViolation[]> {
+  const trial = yield* computeSchedule({ ...m.facts, completingOn: on });
+  return trial.completionViolations ?? [];
+}
+
+const breachFlag = (v: RuleViolation): RuleFlag => ({
+  type: 'completion-breach',
+  rule: v.rule,
+  source: v.source,
+  message: v.message,
+  earliestOn: v.earliestOn,
+  latestOn: v.latestOn,
+});
+
+/** T6-T9: lead responsibility moves; open obligations make it POST_TRANSFER at once (T14). Every path passes the guard first. */
+export function* complete(
+  m: TransferModel,
+  now: string,
+  row: 'T6' | 'T7' | 'T8' | 'T9' | 'T9.manual',
+  how: CompletionHow,
+  effectiveOn: string,
+  note?: string,
+): Asks<void> {
   const s = m.transfer;
+  const violations = yield* completionGuard(m, effectiveOn);
+  if (violations.length && !TIMED.includes(how)) {
+    throw new Refusal('RuleViolation', `completion on ${effectiveOn} refused: ${violations.map((v) => `${v.rule}: ${v.message}`).join('; ')}`, violations);
+  }
   settleEscalations(m, now, /signed off/, 'the checklist was signed off and the transfer completed');
   m.facts.completedOn = effectiveOn;
   m.regions.signOff = 'not-due';
@@ -22,10 +54,14 @@ export function* complete(m: TransferModel, now: string, row: 'T6' | 'T7' | 'T8'
     receiver: s.people.receivingSocialWorker ? 'worker' : 'team-queue',
     receivingSocialWorker: s.people.receivingSocialWorker,
     outstandingItems: s.checklist.filter((i) => i.state === 'open').map((i) => i.itemId),
+    // What the date broke that the protocol lets happen anyway: a notice shortfall, a clock's own date rule.
+    breaches: [...s.flags.filter((f) => f.type === 'notice-shortfall'), ...violations.map(breachFlag)],
+    note,
   };
+  if (violations.length) s.flags.push(...violations.map(breachFlag));
   go(m, row, now);
   // Met before rescheduling: the new schedule no longer arms pre-completion clocks.
-  meetDeadlines(m, now, 'completion');
+  meetDeadlines(m, now, 'completion', undefined, effectiveOn);
   const schedule = yield* reschedule(m, now);
   if (m.digest?.checklistGate === 'deferred' && schedule.remediationDueOn) {
     for (const item of s.checklist) {
@@ -81,6 +117,7 @@ function* applyException(m: TransferModel, now: string, exceptionId: string): As
     case 'cancel-transfer':
       s.cancellation = { reason: ex.reason, at: now, by: ex.requestedBy };
       go(m, 'T13.cancel', now);
+      waiveDeadlines(m, now);
       break;
   }
 }
@@ -99,7 +136,7 @@ export const EVENT_STEPS: { [E in EventName]: EventStep<E> } = {
     if (payload.importantDates) m.facts.request = { ...m.facts.request, importantDates: payload.importantDates };
     go(m, 'T3', now);
     yield* reschedule(m, now);
-    meetDeadlines(m, now, 'notification');
+    meetDeadlines(m, now, 'notification', undefined, payload.notifiedOn);
     return `notified on ${payload.notifiedOn}`;
   },
   *acknowledgement(m, { payload }, now) {
@@ -107,7 +144,7 @@ export const EVENT_STEPS: { [E in EventName]: EventStep<E> } = {
     s.acknowledgedOn = payload.acknowledgedOn ?? (yield* localDate(now));
     if (payload.receivingSocialWorker) s.people.receivingSocialWorker = payload.receivingSocialWorker;
     go(m, 'T4', now);
-    meetDeadlines(m, now, 'acknowledgement');
+    meetDeadlines(m, now, 'acknowledgement', undefined, s.acknowledgedOn);
     if (payload.receivingSocialWorker) meetDeadlines(m, now, 'allocation');
     return `acknowledged on ${s.acknowledgedOn}`;
   },
@@ -149,7 +186,8 @@ export const EVENT_STEPS: { [E in EventName]: EventStep<E> } = {
     }
     s.meeting.heldOn = payload.on;
     s.meeting.attendees = payload.attendees;
-    meetDeadlines(m, now, 'meeting-held');
+    m.facts.meetingHeldOn = payload.on;
+    meetDeadlines(m, now, 'meeting-held', undefined, payload.on);
     if (s.completion) {
       yield* reschedule(m, now);
       settle(m, now);
@@ -209,7 +247,7 @@ export const EVENT_STEPS: { [E in EventName]: EventStep<E> } = {
     if (s.blocked?.by === 'decision') unblock(m, now, 'decision');
     if (!s.blocked) go(m, 'T3.decision', now);
     yield* reschedule(m, now, { newClocks: true });
-    meetDeadlines(m, now, 'decision');
+    meetDeadlines(m, now, 'decision', undefined, payload.on);
     return `decision recorded on ${payload.on}`;
   },
   *trigger(m, { payload }, now) {
@@ -221,6 +259,7 @@ export const EVENT_STEPS: { [E in EventName]: EventStep<E> } = {
     if (cancelling) {
       s.cancellation = { reason: cancelling.reason, at: now, by: 'system' };
       go(m, 'T10', now);
+      waiveDeadlines(m, now);
       return `cancelled: ${cancelling.reason} (${cancelling.rule})`;
     }
     if (payload.event === 'best-interest-agreement') {
@@ -229,7 +268,7 @@ export const EVENT_STEPS: { [E in EventName]: EventStep<E> } = {
       return 'best-interest agreement recorded';
     }
     const recurring = s.deadlines.filter((d) => d.state === 'pending' && specFor(m, d)?.repeats && specFor(m, d)?.metByEvent === payload.event);
-    meetDeadlines(m, now, 'trigger', payload.event);
+    meetDeadlines(m, now, 'trigger', payload.event, on);
     if (recurring.length) {
       m.recurringMetThrough = recurring.map((d) => d.due).sort().pop();
       yield* reschedule(m, now, { asOf: m.recurringMetThrough });
@@ -237,7 +276,7 @@ export const EVENT_STEPS: { [E in EventName]: EventStep<E> } = {
     if (s.completion) return `${payload.event} recorded on ${on}`;
     m.facts.triggerOccurredOn = payload.on;
     yield* reschedule(m, now);
-    meetDeadlines(m, now, 'trigger', payload.event);
+    meetDeadlines(m, now, 'trigger', payload.event, on);
     // The kind's transfer points, or the trigger event the transfer was started with.
     const completes = m.digest?.completingTriggers.includes(payload.event) || payload.event === s.trigger.event;
     if (completes && m.digest?.completion.includes('trigger-event')) {
@@ -273,12 +312,18 @@ export const EVENT_STEPS: { [E in EventName]: EventStep<E> } = {
   *cancellation(m, { payload, actor }, now) {
     m.transfer.cancellation = { reason: payload.reason, at: now, by: actor.id };
     go(m, 'T11', now);
+    waiveDeadlines(m, now);
     return 'cancelled';
   },
   // eslint-disable-next-line require-yield
   *rejection(m, { payload, actor }, now) {
     m.transfer.rejection = { reason: payload.reason, at: now, by: actor.id };
     go(m, 'T12', now);
+    waiveDeadlines(m, now);
     return `rejected: ${payload.reason}`;
+  },
+  *completion(m, { payload }, now) {
+    yield* complete(m, now, 'T9.manual', 'manual', payload.on, payload.note);
+    return `completed manually on ${payload.on}`;
   },
 };

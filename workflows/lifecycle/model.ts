@@ -79,6 +79,8 @@ export function initialModel(input: StartTransferInput, now: string): TransferMo
       escalations: [],
       violations: [],
       warnings: [],
+      flags: [],
+      tasks: [],
       policyVersion: '',
       calendarVersion: '',
       requestHash: input.requestHash,

@@ -71,6 +71,11 @@ export function* reschedule(m: TransferModel, now: string, opts: { asOf?: string
   s.policyVersion = next.policyVersion;
   s.calendarVersion = next.calendarVersion;
   s.warnings = next.warnings;
+  // Breaches a completion recorded stay; the schedule's own flags (notice shortfalls) follow the facts.
+  s.flags = [...(s.flags ?? []).filter((f) => f.type === 'completion-breach'), ...next.flags];
+  // The unit choices are pinned by the first schedule: a later change of the deployment's settings leaves a running transfer alone.
+  m.facts.unitSettings ??= next.unitSettings;
+  s.unitSettings = m.facts.unitSettings;
   if (next.window) {
     s.window = {
       opensOn: next.window.opensOn,
@@ -96,8 +101,9 @@ function mergeDeadlines(m: TransferModel, specs: DeadlineSpec[], newClocks: bool
     const { what, due, dueOn, practicalDueOn, rule, source } = spec;
     const fields = { what, due, dueOn, practicalDueOn, rule, source };
     if (pending) Object.assign(pending, fields);
-    // Already met or missed: a shift of the clock (a hold) does not re-open it; a new decision does.
-    else if (same.length && !newClocks) continue;
+    // Already met or missed: a shift of the clock (a hold) does not re-open it; a new decision
+    // starts again only the clocks that count from a decision.
+    else if (same.length && !(newClocks && spec.fromDecision)) continue;
     else if (!same.some((d) => d.due === spec.due)) {
       s.deadlines.push({ id: same.length ? `${spec.id}#${same.length + 1}` : spec.id, ...fields, state: 'pending' });
     }
@@ -107,15 +113,29 @@ function mergeDeadlines(m: TransferModel, specs: DeadlineSpec[], newClocks: bool
   s.deadlines = s.deadlines.filter((d) => d.state !== 'pending' || armed.has(d.id.split('#')[0]));
 }
 
-/** Pending deadlines met by this event become met; an overdue one done late settles its escalation. */
-export function meetDeadlines(m: TransferModel, now: string, by: DeadlineSpec['metBy'], event?: string): void {
+const DAY_MS = 24 * 3600 * 1000;
+
+/** Days after the due date: by the event's own date when it carries one, else by the instant it arrived. */
+function lateBy(d: { due: string; dueOn: string }, now: string, on?: string): number {
+  if (on) return Math.max(0, Math.round((Date.parse(`${on.slice(0, 10)}T00:00:00Z`) - Date.parse(`${d.dueOn}T00:00:00Z`)) / DAY_MS));
+  const late = Date.parse(now) - Date.parse(d.due);
+  return late < 0 ? 0 : Math.floor(late / DAY_MS) + 1;
+}
+
+/**
+ * Pending (or missed) deadlines this event fulfils: met when the date it carries is on or before the
+ * due date, else met-late with the days late; an overdue one done late settles its escalation.
+ */
+export function meetDeadlines(m: TransferModel, now: string, by: DeadlineSpec['metBy'], event?: string, on?: string): void {
   const fulfilled = new Set<string>();
   for (const d of m.transfer.deadlines) {
     const spec = specFor(m, d);
     if ((d.state !== 'pending' && d.state !== 'missed') || spec?.metBy !== by) continue;
     if (spec.metByEvent && spec.metByEvent !== event) continue;
-    // A missed deadline stays missed; what it asked for has now happened, late.
-    if (d.state === 'pending') d.state = 'met';
+    const late = d.state === 'missed' ? Math.max(1, lateBy(d, now, on)) : lateBy(d, now, on);
+    d.state = late > 0 ? 'met-late' : 'met';
+    if (late > 0) d.lateByDays = late;
+    if (on) d.metOn = on.slice(0, 10);
     fulfilled.add(d.id);
   }
   for (const e of m.transfer.escalations) {
@@ -124,6 +144,13 @@ export function meetDeadlines(m: TransferModel, now: string, by: DeadlineSpec['m
       e.answer = { by: 'system', decision: 'resolved', note: 'the overdue obligation was done', at: now };
     }
   }
+  for (const t of m.transfer.tasks ?? []) if (t.state === 'open' && fulfilled.has(t.deadlineId)) t.state = 'done';
+}
+
+/** The transfer ended (cancelled, rejected): its pending clocks are waived and nothing holds it blocked. */
+export function waiveDeadlines(m: TransferModel, _now: string): void {
+  for (const d of m.transfer.deadlines) if (d.state === 'pending') d.state = 'waived';
+  m.transfer.blocked = undefined;
 }
 
 /** Escalations raised without a deadline (sign-off alert, tray) end when what they chase happens. */

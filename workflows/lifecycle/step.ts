@@ -109,7 +109,7 @@ export function* start(input: StartTransferInput, ctx: StepContext): Asks<StepRe
   } else if (req.decidedOn && digest.usesDecision && !digest.usesWindow) go(m, 'T3.start', now);
   else go(m, 'T2', now);
   const schedule = yield* reschedule(m, now);
-  if (s.notifiedOn) meetDeadlines(m, now, 'notification');
+  if (s.notifiedOn) meetDeadlines(m, now, 'notification', undefined, s.notifiedOn);
   const blocker = digest.blockedUntil;
   // T18: held from the start until the policy's blocker clears (no decision has been recorded yet).
   if (blocker && (blocker.by === 'decision' || s.checklist.some((i) => i.itemId === blocker.itemId && i.state === 'open'))) {

@@ -62,6 +62,22 @@ export function* fireTimer(m: TransferModel, timer: Timer, now: string): Asks<st
         const { side, fromRank, reason } = spec.onMissed;
         yield* raiseEscalation(m, now, { side, fromRank, reason, deadlineId: d.id });
       }
+      if (spec?.onMissed.kind === 'task') {
+        // The protocol ties a task to this clock: raised for the side's manager, and chased up their ladder.
+        const { task, side, fromRank, reason } = spec.onMissed;
+        s.tasks.push({
+          taskId: `task-${s.tasks.length + 1}`,
+          task,
+          rule: d.rule,
+          source: d.source,
+          deadlineId: d.id,
+          side,
+          owner: personOnChain(m, side, fromRank),
+          raisedAt: now,
+          state: 'open',
+        });
+        yield* raiseEscalation(m, now, { side, fromRank, reason, deadlineId: d.id });
+      }
       if (spec?.repeats) yield* reschedule(m, now);
       return `deadline ${d.id} (${d.rule}) missed`;
     }

@@ -50,6 +50,8 @@ export const TRANSITIONS: readonly Transition[] = [
   { id: 'T8', from: PRE_COMPLETION, on: 'timer:completion (window end)', to: 'completed', source: '000 §11' },
   // The agreed date, or (LBBD) the sign-off that arrives after it.
   { id: 'T9', from: PRE_COMPLETION, on: 'timer:completion (agreed date) or sign-off', to: 'completed', source: '001 ¶11, ¶14; 002 §2 b5; 003 item 2' },
+  // A kind whose transfer point is a manual step (DOMAIN §3.2 completion.mode MANUAL), recorded by the roles the policy names.
+  { id: 'T9.manual', from: PRE_COMPLETION, on: 'completion (manual)', to: 'completed', source: 'DOMAIN §3.2; policy manualCompletion' },
   { id: 'T10', from: PRE_COMPLETION, on: 'trigger (cancelling outcome)', to: 'cancelled', source: '000 fn8, fn14' },
   { id: 'T11', from: PRE_COMPLETION, on: 'cancellation', to: 'cancelled', source: 'DOMAIN §7.4' },
   { id: 'T12', from: PRE_COMPLETION, on: 'rejection', to: 'rejected', source: '000 §5; 001 ¶9-¶10; 004 §1.3, §3.5' },

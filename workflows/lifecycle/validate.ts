@@ -179,12 +179,43 @@ function check(m: TransferModel, name: EventName, env: EventEnvelope<unknown>): 
       needPre();
       if (!digest.usesDecision) invalid(`a ${s.kind} transfer is not decided at an allocation meeting`);
       break;
-    case 'trigger':
+    case 'trigger': {
       requireDate(String(p.on ?? '').slice(0, 10), 'on');
       if (typeof p.event !== 'string' || !p.event) invalid('event is required');
+      // Only the events and outcomes this kind knows: an unknown one would be accepted and ignored.
+      const events = [...new Set([...(digest.triggerEvents ?? []), s.trigger.event])];
+      if (digest.triggerEvents && !events.includes(p.event as string)) {
+        invalid(`${String(p.event)} is not a trigger event of a ${s.kind} transfer; allowed: ${events.join(', ')}`, { field: 'event', allowed: events });
+      }
+      if (p.outcome !== undefined && digest.triggerOutcomes && !digest.triggerOutcomes.includes(String(p.outcome))) {
+        const allowed = digest.triggerOutcomes;
+        invalid(
+          allowed.length ? `${String(p.outcome)} is not an outcome of a ${s.kind} transfer; allowed: ${allowed.join(', ')}` : `a ${s.kind} transfer's trigger events carry no outcome`,
+          { field: 'outcome', allowed },
+        );
+      }
       // After completion a trigger only records a recurring obligation (e.g. a weekly overview).
       if (!s.deadlines.some((d) => d.state === 'pending' && specFor(m, d)?.metByEvent === p.event)) needPre();
       break;
+    }
+    case 'completion': {
+      requireDate(p.on, 'on');
+      needPre();
+      const manual = digest.manualCompletion;
+      if (!manual || !digest.completion.includes('manual')) {
+        invalid(`a ${s.kind} transfer does not complete manually; it completes by ${digest.completion.join(', ')}`, { allowed: digest.completion });
+      }
+      if (highestRank(actor) < rankIndex(manual!.minRank)) forbidden(`a manual completion needs the rank ${manual!.minRank} or above (${manual!.source})`);
+      if (!actor.sides.some((side) => manual!.sides.includes(side))) forbidden(`a manual completion is recorded by the ${manual!.sides.join(' or ')} side (${manual!.source})`);
+      if (s.blocked) invalid(`${s.blocked.rule}: the transfer is blocked: ${s.blocked.reason}`, { rule: s.blocked.rule });
+      if (s.status === 'returned-to-meeting') invalid('the case went back to the allocation meeting: record a new decision first');
+      if (!s.notifiedOn && digest.usesWindow) invalid('the transfer has not been notified yet');
+      const open = blockingOpen(m);
+      if ((digest.checklistGate === 'sign-off' || digest.checklistGate === 'agreed-tasks') && open.length > 0) {
+        invalid(`the checklist gate (${digest.checklistGate}) is not met: open ${open.join(', ')}`, { open });
+      }
+      break;
+    }
     case 'remediation':
       // Who first: the receiving side lists defects, the transferring side marks them fixed.
       if (p.items && !actor.sides.includes('receiving')) forbidden('the receiving side lists record defects');

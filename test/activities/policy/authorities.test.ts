@@ -244,7 +244,8 @@ describe.each(SPECS)('$code ($id)', (s) => {
     }
     for (const b of p.bounds) {
       expect(b.source.startsWith(s.seed)).toBe(true);
-      if (b.check.kind !== 'blackout') expect(anchorOk(b.check.anchor)).toBe(true);
+      if (b.check.kind === 'early-transfer') expect(anchorOk(b.check.until) && anchorOk(b.check.measuredFrom)).toBe(true);
+      else if (b.check.kind !== 'blackout') expect(anchorOk(b.check.anchor)).toBe(true);
     }
   });
 

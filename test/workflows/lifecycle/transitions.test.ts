@@ -92,6 +92,13 @@ const ROWS: Record<string, () => Promise<void>> = {
     }
     expect(l.transfer.completion).toMatchObject({ how: 'agreed-date', effectiveOn: plus(TODAY, 9) });
   },
+  async 'T9.manual'() {
+    // A kind whose transfer point is a manual step completes when a team manager records it.
+    const m = await started(request('southwark', 'swk-hospital', { event: 'hospital-referral', date: TODAY }));
+    const done = await apply(m, 'completion', actors.receivingTm, { on: plus(TODAY, 2), note: 'residence settled' });
+    expect(done.transfer.status).toMatch(/completed|post-transfer/);
+    expect(done.transfer.completion).toMatchObject({ how: 'manual', effectiveOn: plus(TODAY, 2), note: 'residence settled' });
+  },
   async T10() {
     const m = await apply(await islNotified(), 'trigger', actors.integration, { event: 'first-cla-review', on: TODAY, outcome: 'return-home-within-12-weeks' });
     expect(m.transfer.status).toBe('cancelled');
