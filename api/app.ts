@@ -389,6 +389,7 @@ export function createApp(deps: AppDeps) {
   eventRoute(ROUTES.exceptionRequest, (body, _params, key, p) => ({ ...body, exceptionId: exceptionIdFor(key, p) }));
   eventRoute(ROUTES.exceptionDecision, (body, params) => ({ ...body, exceptionId: params.exceptionId }));
   eventRoute(ROUTES.escalationResponse, (body, params) => ({ ...body, escalationId: params.escalationId }));
+  eventRoute(ROUTES.raiseEscalation, same);
   eventRoute(ROUTES.decision, same);
   eventRoute(ROUTES.trigger, same);
   eventRoute(ROUTES.remediation, same, (payload, actor) => {
