@@ -20,6 +20,7 @@ import {
   type Actor,
   type AuthorityId,
   type EventName,
+  type RaisedEscalationRule,
   type Schedule,
   type ScheduleFacts,
   type Side,
@@ -123,7 +124,9 @@ export function createApp(deps: AppDeps) {
   app.use(express.json({ limit: '256kb', type: ['application/json', 'application/*+json'] }));
   if (deps.pages) {
     const names = new Map((policies.list() as { authority: string; name: string }[]).map((p) => [p.authority, p.name]));
-    app.use('/app', createPages({ client, transfers, logger, authorityName: (a) => names.get(a) ?? a }, deps.pages));
+    const raisableEscalations = (authority: string, kind: string) =>
+      ((policies.get(authority) as { raisedEscalations?: (RaisedEscalationRule & { kinds?: string[] })[] } | undefined)?.raisedEscalations ?? []).filter((r) => !r.kinds || r.kinds.includes(kind));
+    app.use('/app', createPages({ client, transfers, logger, authorityName: (a) => names.get(a) ?? a, raisableEscalations }, deps.pages));
   }
 
   const authenticate = async (req: AuthedRequest, _res: Response, next: NextFunction) => {
