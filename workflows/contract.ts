@@ -296,6 +296,8 @@ export interface RaisedEscalationRule {
   noAgreement: 'climbs' | 'final';
   /** What the protocol says happens meanwhile, e.g. the case stays with the sending team. */
   meanwhile?: string;
+  /** Raised by the workflow itself too: on a completion into the team queue, for these children. */
+  automatic?: { on: 'completed-without-named-worker'; children: 'cp-or-looked-after' | 'any' };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -192,6 +192,10 @@ export const raisedEscalationSchema = z
     noAgreement: z.enum(['climbs', 'final']).describe('An answer of "no agreement" sends it a rung up each chain (climbs) or ends it (final)'),
     kinds: z.array(id).min(1).optional().describe('Transfer kinds it applies to; absent = every kind'),
     meanwhile: text.optional().describe('What the protocol says happens to the case while it is escalated'),
+    automatic: z
+      .strictObject({ on: z.literal('completed-without-named-worker'), children: z.enum(['cp-or-looked-after', 'any']) })
+      .optional()
+      .describe('Also raised by the workflow itself: on a completion into the team queue, for these children'),
   })
   .describe('An escalation the protocol tells people to raise');
 

@@ -9,7 +9,7 @@ import { testApp, unreachableClient } from './helpers';
 const AUTHORITIES = ['islington', 'barking-dagenham', 'somerset', 'internal-v11', 'southwark'];
 // Completion into the receiving team's queue (completion.receiver team-queue) is the engine's own
 // routing, not cited by a rule id in the policy data, so these are named here.
-const TEAM_QUEUE_RULES = ['R-RESP-ISL-AUTO', 'T-SOM-03', 'R-RESP-SOM-TRAY'];
+const TEAM_QUEUE_RULES = ['R-RESP-ISL-AUTO', 'T-SOM-03', 'R-RESP-SOM-TRAY', 'R-RESP-SWK-AP'];
 // The same rule under its DOMAIN §7.4 id, where the policy data cites its §4 id.
 const SAME_RULE: Record<string, string> = { 'R-CAN-ISL-RETURN': 'T-ISL-12' };
 
@@ -22,7 +22,7 @@ interface Rule {
 interface PolicyAnswer {
   rules: Rule[];
   kinds: { cancellingOutcomes?: { rule: string }[]; blockedUntil?: { rule: string } }[];
-  raisedEscalations: { reason: string; rule: string; to: string[]; fromRank: string; noAgreement: string }[];
+  raisedEscalations: { reason: string; rule: string; to: string[]; fromRank: string; noAgreement: string; automatic?: object }[];
 }
 
 let app: ReturnType<typeof testApp>;
@@ -54,6 +54,8 @@ describe.each(AUTHORITIES)('%s', (authority) => {
       ...policy.kinds.flatMap((k) => (k.cancellingOutcomes ?? []).map((c) => c.rule)),
       ...policy.kinds.flatMap((k) => (k.blockedUntil ? [k.blockedUntil.rule] : [])),
       ...TEAM_QUEUE_RULES,
+      // Escalations the workflow raises itself (Southwark's Head of QA notice).
+      ...policy.raisedEscalations.filter((e) => e.automatic).map((e) => e.rule),
     ]);
     // The schedule engine checks the first R-SIB routing rule (siblings in the transfer or exempted).
     const sibling = policy.rules.find((r) => r.id.startsWith('R-SIB-') && r.use === 'routing');

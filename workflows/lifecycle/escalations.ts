@@ -83,6 +83,24 @@ export function* raise(m: TransferModel, env: EventEnvelope<EventPayloads['raise
   return `escalation raised: ${rule.reason} (${rule.rule}) to ${to.join(' and ')}`;
 }
 
+/**
+ * The escalations the policy has the workflow raise itself (Southwark: a CP or looked-after child
+ * left without a named worker is notified to the Head of Quality Assurance at once, INV-6).
+ */
+export function* raiseAutomatically(m: TransferModel, now: string, on: 'completed-without-named-worker'): Asks<void> {
+  const children = m.transfer.children;
+  for (const rule of raisableReasons(m)) {
+    if (rule.automatic?.on !== on) continue;
+    if (rule.automatic.children === 'cp-or-looked-after' && !children.some((c) => c.lookedAfter || c.facts?.cpPlan)) continue;
+    if (m.transfer.escalations.some((e) => e.state === 'open' && e.raised && e.reason === rule.reason)) continue;
+    const group = `raised-${m.transfer.escalations.filter((e) => e.raised).length + 1}`;
+    for (const side of rule.to.filter((t): t is Side => t !== 'raiser')) {
+      const raised = { by: 'system', side, note: 'completed into the receiving team’s queue without a named worker', at: now, group, title: rule.title, noAgreement: rule.noAgreement };
+      yield* raiseEscalation(m, now, { side, fromRank: rule.fromRank, reason: rule.reason, carry: { rule: rule.rule, source: rule.source, raised }, respondByReason: rule.reason });
+    }
+  }
+}
+
 /** The open escalations raised together with this one (both sides' chains), this one included. */
 function groupOf(m: TransferModel, e: Escalation): Escalation[] {
   return m.transfer.escalations.filter((x) => x.state === 'open' && (x === e || (e.raised && x.raised?.group === e.raised.group)));

@@ -2,7 +2,7 @@
 // respond-by instants, dates) and returns the line the history records. Status changes go through
 // the transitions table (`go`, `settle`).
 import { rankIndex, type CompletionHow, type EventEnvelope, type EventName, type EventPayloads } from '../contract';
-import { answer as answerEscalation, raise } from './escalations';
+import { answer as answerEscalation, raise, raiseAutomatically } from './escalations';
 import { blockingOpen, specFor, type TransferModel } from './model';
 import { localDate, meetDeadlines, reschedule, settleEscalations, tryFacts, type Asks } from './requests';
 import { go, settle } from './transitions';
@@ -37,6 +37,7 @@ export function* complete(m: TransferModel, now: string, row: 'T6' | 'T7' | 'T8'
     }
   }
   s.completion.remediationDue = schedule.remediationDue;
+  if (s.completion.receiver === 'team-queue') yield* raiseAutomatically(m, now, 'completed-without-named-worker');
   settle(m, now);
 }
 

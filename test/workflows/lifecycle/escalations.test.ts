@@ -208,4 +208,21 @@ describe('Southwark', () => {
     expect(route(open(c))).toEqual(['receiving:ap-re@1']);
     expect(open(c)[0].raised).toMatchObject({ by: 'sw-anna', side: 'transferring' });
   });
+
+  it('a completion into the team queue with a looked-after child tells the Head of QA at once; the allocation settles it (INV-6)', async () => {
+    const lookedAfter = swk();
+    lookedAfter.children = [{ ref: 'C-4', dateOfBirth: '2014-04-04', legalStatus: 's20', lookedAfter: true }];
+    const reviewOn = plus(TODAY, 14);
+    let m = await apply(await started(lookedAfter), 'trigger', actors.integration, { event: 'cin-review', on: reviewOn }, at(reviewOn));
+    expect(m.transfer.completion).toMatchObject({ receiver: 'team-queue' });
+    expect(route(open(m))).toEqual(['receiving:hos-ha@1']);
+    expect(open(m)[0]).toMatchObject({ reason: 'no-named-worker', rule: 'T-SWK-06', raised: { by: 'system', side: 'receiving' } });
+    m = await apply(m, 'allocation', actors.receivingTm, { receivingSocialWorker: { id: 'sw-new', role: 'social-worker' } }, at(reviewOn));
+    expect(open(m)).toEqual([]);
+
+    // A child neither looked after nor on a CP plan: the receiving AP manages the queue, no notice.
+    const s17 = await apply(await started(swk()), 'trigger', actors.integration, { event: 'cin-review', on: reviewOn }, at(reviewOn));
+    expect(s17.transfer.completion).toMatchObject({ receiver: 'team-queue' });
+    expect(open(s17)).toEqual([]);
+  });
 });
