@@ -92,9 +92,10 @@ export function createActivities(overrides: Partial<ActivityDeps> = {}) {
     },
 
     /** Local activity: when an escalation raised now must be answered before it climbs. */
-    async escalationRespondBy(input: { authority: AuthorityId; raisedAt: string; policyVersion?: string }): Promise<string> {
+    async escalationRespondBy(input: { authority: AuthorityId; raisedAt: string; reason?: string; policyVersion?: string }): Promise<string> {
       const policy = policyOf(input.authority, input.policyVersion);
-      const within = policy.escalationResponse.within;
+      const raised = input.reason ? policy.raisedEscalations?.find((r) => r.reason === input.reason) : undefined;
+      const within = raised?.respondWithin ?? policy.escalationResponse.within;
       if (within.unit === 'hours') return deps.calendar.addHours(input.raisedAt, within.n);
       const raisedOn = deps.calendar.toLocalDate(input.raisedAt);
       return deps.calendar.breachInstant(engine(policy).shift(raisedOn, within));

@@ -20,6 +20,7 @@ import {
   type Actor,
   type AuthorityId,
   type EventName,
+  type RaisedEscalationRule,
   type Schedule,
   type ScheduleFacts,
   type Side,
@@ -126,7 +127,9 @@ export function createApp(deps: AppDeps) {
   app.use(express.json({ limit: '256kb', type: ['application/json', 'application/*+json'] }));
   if (deps.pages) {
     const names = new Map((policies.list() as { authority: string; name: string }[]).map((p) => [p.authority, p.name]));
-    app.use('/app', createPages({ client, transfers, logger, authorityName: (a) => names.get(a) ?? a }, deps.pages));
+    const raisableEscalations = (authority: string, kind: string) =>
+      ((policies.get(authority) as { raisedEscalations?: (RaisedEscalationRule & { kinds?: string[] })[] } | undefined)?.raisedEscalations ?? []).filter((r) => !r.kinds || r.kinds.includes(kind));
+    app.use('/app', createPages({ client, transfers, logger, authorityName: (a) => names.get(a) ?? a, raisableEscalations }, deps.pages));
   }
 
   const authenticate = async (req: AuthedRequest, _res: Response, next: NextFunction) => {
@@ -399,6 +402,7 @@ export function createApp(deps: AppDeps) {
   eventRoute(ROUTES.exceptionRequest, (body, _params, key, p) => ({ ...body, exceptionId: exceptionIdFor(key, p) }));
   eventRoute(ROUTES.exceptionDecision, (body, params) => ({ ...body, exceptionId: params.exceptionId }));
   eventRoute(ROUTES.escalationResponse, (body, params) => ({ ...body, escalationId: params.escalationId }));
+  eventRoute(ROUTES.raiseEscalation, same);
   eventRoute(ROUTES.decision, same);
   // An event or outcome the kind does not know is a bad request, naming what it does know.
   eventRoute(ROUTES.trigger, same, undefined, (payload, state) => {

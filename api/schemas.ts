@@ -111,7 +111,19 @@ export const eventBodySchemas = {
     itemIds: z.array(text(120)).min(1).max(100).optional(),
   }),
   exceptionDecision: z.strictObject({ decision: z.enum(['approve', 'reject']), note: text().optional() }),
-  escalationResponse: z.strictObject({ decision: text(200), note: text() }),
+  escalationResponse: z.strictObject({
+    decision: text(200).describe('Your decision; `no-agreement` sends an escalation the policy lets climb a rung up each chain'),
+    note: text(),
+  }),
+  raiseEscalation: z.strictObject({
+    reason: z
+      .string()
+      .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be a reason id the policy lists, e.g. capacity or criteria-dispute')
+      .max(80)
+      .describe("A reason the transfer's policy lists under raisedEscalations (GET /v1/policies/{authority})"),
+    note: text(),
+    side: z.enum(['transferring', 'receiving']).optional().describe('The side you raise it for, when you are on both'),
+  }),
   decision: z.strictObject({
     on: isoDate,
     transferOn: isoDate.optional(),

@@ -60,8 +60,8 @@ export function toHttpProblem(err: unknown): HttpProblem | undefined {
       const violations = details as RuleViolation[];
       extra.errors = violations.map(violationError);
       extra.rules = violations.map((v) => v.rule);
-    } else if (details && typeof details === 'object' && 'rule' in details) {
-      extra.rules = [(details as { rule: string }).rule];
+    } else if (details && typeof details === 'object' && ('rule' in details || 'errors' in details)) {
+      if ('rule' in details) extra.rules = [(details as { rule: string }).rule];
       Object.assign(extra, details);
     }
     return new HttpProblem(status, failure.message, extra);

@@ -313,6 +313,8 @@ export interface PolicyDigest {
   permittedRejectionReasons: string[];
   forbiddenRejectionReasons: { reason: string; rule: string; source: string; instead: string }[];
   escalation: { source: string };
+  /** The escalations people may raise on this kind (absent in digests recorded before issue 9). */
+  raisedEscalations?: RaisedEscalationRule[];
   /** Trigger events that complete this kind of transfer (T7). */
   completingTriggers: string[];
   /** Trigger outcomes that cancel it (T10), e.g. return home within 12 weeks. */
@@ -328,6 +330,28 @@ export interface PolicyDigest {
   triggerEvents: string[];
   /** The outcomes a trigger event of this kind may carry. */
   triggerOutcomes: string[];
+}
+
+/**
+ * An escalation the protocol tells people to raise (DOMAIN §2, §7.3): the reason, whose chains it
+ * goes to, from which rank, and whether an answer of "no agreement" sends it up a rung.
+ */
+export interface RaisedEscalationRule {
+  reason: string;
+  title: string;
+  rule: string;
+  source: string;
+  /** The sides whose people may raise it. */
+  raisedBy: Side[];
+  /** Whose chains it goes to: a side, or `raiser` (the side of whoever raised it). */
+  to: (Side | 'raiser')[];
+  fromRank: ManagerRank;
+  /** An answer of "no agreement" climbs a rung (`climbs`) or is final (`final`). */
+  noAgreement: 'climbs' | 'final';
+  /** What the protocol says happens meanwhile, e.g. the case stays with the sending team. */
+  meanwhile?: string;
+  /** Raised by the workflow itself too: on a completion into the team queue, for these children. */
+  automatic?: { on: 'completed-without-named-worker'; children: 'cp-or-looked-after' | 'any' };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -361,6 +385,7 @@ export interface EventPayloads {
   };
   exceptionDecision: { exceptionId: string; decision: 'approve' | 'reject'; note?: string };
   escalationResponse: { escalationId: string; decision: string; note?: string };
+  raiseEscalation: { reason: string; note: string; side?: Side };
   decision: { on: string; transferOn?: string; agreedTasks?: string[] };
   trigger: { event: string; on: string; outcome?: string };
   remediation: { letterOn?: string; items?: { itemId: string; description: string }[]; itemId?: string };
@@ -379,6 +404,7 @@ export const EVENT_NAMES: readonly EventName[] = [
   'exceptionRequest',
   'exceptionDecision',
   'escalationResponse',
+  'raiseEscalation',
   'decision',
   'trigger',
   'remediation',
@@ -424,6 +450,8 @@ export const EVENT_PERMISSIONS: Record<EventName, Permission> = {
   exceptionDecision: { managerSides: ['transferring', 'receiving'] },
   // Checked against the escalation: the person escalated to, or anyone above them.
   escalationResponse: { managerSides: ['transferring', 'receiving'] },
+  // The policy's reason says which side may raise it (raisedBy).
+  raiseEscalation: { managerSides: ['transferring', 'receiving'], allocatedSocialWorker: true },
   decision: { managerSides: ['transferring', 'receiving'] },
   trigger: { managerSides: ['transferring', 'receiving'], integration: true },
   remediation: { managerSides: ['transferring', 'receiving'] },

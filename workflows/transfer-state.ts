@@ -115,6 +115,22 @@ export interface Escalation {
   respondBy: string;
   state: 'open' | 'answered' | 'superseded';
   answer?: { by: string; decision: string; note?: string; at: string };
+  /** The policy rule it follows, for an escalation a person raised. */
+  rule?: string;
+  source?: string;
+  /** Raised by a person (POST /escalations) rather than by a missed clock. */
+  raised?: RaisedBy;
+}
+
+/** Who raised an escalation and why; every rung and side of one raising shares its `group`. */
+export interface RaisedBy {
+  by: string;
+  side: Side;
+  note: string;
+  at: string;
+  group: string;
+  title: string;
+  noAgreement: 'climbs' | 'final';
 }
 
 export interface Completion {

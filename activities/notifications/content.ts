@@ -220,7 +220,7 @@ export function composeNotices(message: TransferEventMessage, opts: ComposeOptio
       [e.to],
       `Escalation: your response is needed by ${formatInstant(e.respondBy)} (${label})`,
       {
-        lead: `The transfer of ${label} has been escalated to you: ${e.reason}.`,
+        lead: `The transfer of ${label} has been escalated to you: ${e.raised ? `${e.raised.title} (raised by ${e.raised.by}: ${e.raised.note})` : e.reason}.`,
         facts: [...facts, ...route],
         action:
           `What is needed: your decision on escalation ${e.escalationId} by ${formatInstant(e.respondBy)}. ` +

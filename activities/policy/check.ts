@@ -218,6 +218,15 @@ export function checkPolicy(p: Policy): (Omit<PolicyProblem, 'file'> & { segment
   });
   p.checklist.forEach((c, i) => kindRefs(['checklist', i, 'appliesWhen'], conditionKinds(c.appliesWhen)));
   cites(['escalationResponse', 'rule'], p.escalationResponse.rule);
+  (p.raisedEscalations ?? []).forEach((r, i) => {
+    const at: Segment[] = ['raisedEscalations', i];
+    cites([...at, 'rule'], r.rule);
+    kindRefs([...at, 'kinds'], r.kinds ?? [], r.rule);
+    if (p.raisedEscalations!.findIndex((x) => x.reason === r.reason) !== i) problem([...at, 'reason'], `"${r.reason}" is listed twice`, r.rule);
+    if (!p.escalationLadder.some((rung) => rank(rung.rank) >= rank(r.fromRank))) {
+      problem([...at, 'fromRank'], `goes to ${r.fromRank}, but no rung of the escalation ladder is that senior`, r.rule);
+    }
+  });
   if (p.outstandingItemsDue) cites(['outstandingItemsDue', 'rule'], p.outstandingItemsDue.rule);
   if (p.window) cites(['window', 'rule'], p.window.rule);
 
@@ -226,6 +235,13 @@ export function checkPolicy(p: Policy): (Omit<PolicyProblem, 'file'> & { segment
       problem(['rules', i, 'use'], 'is used as a deadline, but no deadline cites it', r.id);
     }
     if (r.use === 'bound' && !p.bounds.some((b) => b.rule === r.id)) problem(['rules', i, 'use'], 'is used as a bound, but no bound cites it', r.id);
+    if (r.use === 'escalation' && !(p.raisedEscalations ?? []).some((e) => e.rule === r.id)) {
+      problem(['rules', i, 'use'], 'is used as an escalation, but no raised escalation cites it', r.id);
+    }
+    // A routing rule says whether the service enforces it, and how or why not (issue 9).
+    if (r.use === 'routing' && r.automated === undefined) problem(['rules', i, 'automated'], 'a routing rule must say whether the service enforces it (automated)', r.id);
+    if (r.use === 'routing' && !r.how) problem(['rules', i, 'how'], 'a routing rule must say how the service enforces it, or why it cannot (how)', r.id);
+    if (r.use !== 'routing' && (r.automated !== undefined || r.how)) problem(['rules', i, 'automated'], 'automated and how are for routing rules', r.id);
     const clocked = p.deadlines.some((d) => d.rule === r.id) || p.bounds.some((b) => b.rule === r.id);
     if (clocked && r.use !== 'deadline' && r.use !== 'bound') {
       problem(['rules', i, 'use'], `a deadline or bound cites it, so its use must be deadline or bound, not ${r.use}`, r.id);

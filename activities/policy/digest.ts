@@ -26,6 +26,11 @@ export function policyDigest(policy: Policy, kindId: string): PolicyDigest {
     permittedRejectionReasons: policy.rejection.permitted.map((p) => p.reason),
     forbiddenRejectionReasons: policy.rejection.forbidden,
     escalation: { source: policy.escalationResponse.source },
+    raisedEscalations: (policy.raisedEscalations ?? [])
+      .filter((r) => !r.kinds || r.kinds.includes(kind.id))
+      .map(({ reason, title, rule, source, raisedBy, to, fromRank, noAgreement, meanwhile, automatic }) => ({
+        reason, title, rule, source, raisedBy, to, fromRank, noAgreement, meanwhile, automatic,
+      })),
     completingTriggers: kind.completingTriggers ?? [],
     cancellingOutcomes: kind.cancellingOutcomes ?? [],
     usesDecision: Boolean(policy.meeting) || kind.completion.includes('agreed-date'),

@@ -202,6 +202,29 @@ const manualCompletionSchema = z
 
 const rungSchema = z.strictObject({ rank: managerRank, titles: z.array(text).min(1) });
 
+export const raisedEscalationSchema = z
+  .strictObject({
+    reason: id.describe('What the API and the form call it, e.g. capacity, criteria-dispute'),
+    title: text,
+    rule: ruleId,
+    source,
+    raisedBy: z.array(side).min(1).describe('The sides whose managers (or allocated social worker) may raise it'),
+    to: z
+      .array(z.enum([...SIDE_VALUES, 'raiser']))
+      .min(1)
+      .describe("Whose escalation chains it goes to: both sides where the protocol involves both, or the raiser's own side"),
+    fromRank: managerRank.describe('The first rung: the lowest person on the chain at or above this rank'),
+    respondWithin: durationSchema.optional().describe("The first rung's answer time; later rungs use escalationResponse"),
+    noAgreement: z.enum(['climbs', 'final']).describe('An answer of "no agreement" sends it a rung up each chain (climbs) or ends it (final)'),
+    kinds: z.array(id).min(1).optional().describe('Transfer kinds it applies to; absent = every kind'),
+    meanwhile: text.optional().describe('What the protocol says happens to the case while it is escalated'),
+    automatic: z
+      .strictObject({ on: z.literal('completed-without-named-worker'), children: z.enum(['cp-or-looked-after', 'any']) })
+      .optional()
+      .describe('Also raised by the workflow itself: on a completion into the team queue, for these children'),
+  })
+  .describe('An escalation the protocol tells people to raise');
+
 export const policySchema = z
   .strictObject({
     authority: id.describe('The id the API and case-management systems use, e.g. islington'),
@@ -218,6 +241,7 @@ export const policySchema = z
     jobTitles: z.array(z.strictObject({ title: text, rank: z.union([managerRank, z.literal('social-worker')]), source })).min(1),
     escalationLadder: z.array(rungSchema).min(1).describe('The management chain, lowest rank first'),
     escalationResponse: z.strictObject({ within: durationSchema, rule: ruleId, source }),
+    raisedEscalations: z.array(raisedEscalationSchema).optional().describe('The escalations people raise (POST /v1/transfers/{id}/escalations)'),
     exceptionApproval: z.strictObject({ sides: z.array(side).min(1), minRank: managerRank, source }),
     rejection: z.strictObject({
       permitted: z.array(z.strictObject({ reason: z.string().regex(/^[A-Z0-9_]+$/), source })),
@@ -250,7 +274,9 @@ export const policySchema = z
           id: ruleId,
           text,
           source,
-          use: z.enum(['deadline', 'bound', 'checklist', 'routing', 'information']),
+          use: z.enum(['deadline', 'bound', 'checklist', 'routing', 'escalation', 'information']),
+          automated: z.boolean().optional().describe('Routing rules: whether the service enforces it (required for use routing)'),
+          how: text.optional().describe('Routing rules: how the service enforces it, or why it cannot'),
         }),
       )
       .min(1)

@@ -2,7 +2,7 @@
 // validates (api/schemas.ts), so a form can send nothing the API would not take. A form's fields
 // are named after the body's fields; dates come from GOV.UK date inputs (day, month, year).
 import type { z } from 'zod';
-import type { EventName, TransferState } from '../../workflows/definitions';
+import type { EventName, RaisedEscalationRule, TransferState } from '../../workflows/definitions';
 import { HttpProblem } from '../problem';
 import { eventBodySchemas } from '../schemas';
 import { day, esc, exceptionLabel, openSides, when } from './view-model';
@@ -31,6 +31,8 @@ export interface ActionSpec {
   messages: Record<string, string>;
   /** The summary of what is being acted on; 404 when it does not exist. */
   about(state: TransferState, params: Record<string, string>): { key: { text: string }; value: { text?: string; html?: string } }[];
+  /** Options that depend on the transfer (e.g. the reasons its policy lists). */
+  optionsFor?(state: TransferState, raisable: RaisableEscalations): Record<string, NonNullable<Field['options']>>;
   /** The event payload from the validated body, as the API's route builds it. */
   payload(body: Record<string, unknown>, params: Record<string, string>): Record<string, unknown>;
 }
@@ -61,7 +63,13 @@ export const ACTIONS: Record<string, ActionSpec> = {
     submitText: 'Send answer',
     done: 'Your answer to the escalation has been recorded. It stops climbing the escalation ladder.',
     fields: [
-      { kind: 'input', name: 'decision', label: 'Your decision', hint: 'For example, proceed with the transfer by Friday', classes: 'govuk-!-width-full' },
+      {
+        kind: 'input',
+        name: 'decision',
+        label: 'Your decision',
+        hint: 'For example, proceed with the transfer by Friday. Write “no agreement” if it cannot be agreed at your level.',
+        classes: 'govuk-!-width-full',
+      },
       { kind: 'textarea', name: 'note', label: 'Note', hint: 'What you have agreed or asked for, for the record' },
     ],
     schema: eventBodySchemas.escalationResponse,
@@ -73,6 +81,12 @@ export const ACTIONS: Record<string, ActionSpec> = {
         row('Escalated to', `${e.to.name ?? e.to.id} (${e.to.role}), level ${e.level}, ${e.side} side`),
         row('Respond by', when(e.respondBy)),
         row('State', e.state),
+        ...(e.raised
+          ? [
+              row('Raised by', `${e.raised.by} (${e.raised.side} side), ${when(e.raised.at)}: ${e.raised.note}`),
+              row('If there is no agreement', e.raised.noAgreement === 'climbs' ? 'It goes to the next manager up on each side’s ladder' : `Your answer is final (${e.rule ?? 'the policy'})`),
+            ]
+          : []),
       ];
     },
     payload: (body, p) => ({ ...body, escalationId: p.escalationId }),
@@ -197,12 +211,39 @@ export const ACTIONS: Record<string, ActionSpec> = {
   },
 };
 
-/**
- * "Raise an escalation" (POST /v1/transfers/{id}/escalations in API.md) needs a raiseEscalation
- * event that the workflow does not have yet (issue 9). When it lands, give it an ActionSpec in
- * ACTIONS (fields reason, note and side; path /escalations/new) and a link in transferView's actions.
- */
-export const RAISE_ESCALATION: ActionSpec | undefined = undefined;
+/** The escalations a transfer's policy lets people raise (POST /v1/transfers/{id}/escalations). */
+export type RaisableEscalations = (authority: string, kind: string) => RaisedEscalationRule[];
+
+const SIDE_OPTIONS = [
+  { value: 'transferring', text: 'The transferring (sending) side' },
+  { value: 'receiving', text: 'The receiving side' },
+];
+
+/** Where a raised reason goes, in words, from the policy's route. */
+function routeText(r: RaisedEscalationRule): string {
+  const to = r.to.map((t) => (t === 'raiser' ? 'your side' : `the ${t} side`)).join(' and ');
+  return `Goes to ${to} at ${r.fromRank.replace(/-/g, ' ')} or above (${r.rule}, ${r.source})${r.noAgreement === 'climbs' ? '; if they do not agree it goes a rung higher' : ''}.`;
+}
+
+export const RAISE_ESCALATION: ActionSpec = {
+  event: 'raiseEscalation',
+  path: '/escalations/new',
+  title: 'Raise an escalation',
+  submitText: 'Raise escalation',
+  done: 'The escalation has been raised. The managers it went to have been told, with the date to answer by.',
+  fields: [
+    { kind: 'radios', name: 'reason', label: 'Why are you escalating?', hint: 'The reasons this transfer’s protocol lists' },
+    { kind: 'textarea', name: 'note', label: 'What has happened?', hint: 'What you have tried and what you need decided, for the record' },
+    { kind: 'radios', name: 'side', label: 'Which side are you raising it for? (only if you manage both teams)', options: SIDE_OPTIONS },
+  ],
+  schema: eventBodySchemas.raiseEscalation,
+  messages: { reason: 'Select why you are escalating', note: 'Enter what has happened', side: 'Select the side you are raising it for' },
+  about: (state) => [row('Status', state.status), row('Open escalations', String(state.escalations.filter((e) => e.state === 'open').length))],
+  optionsFor: (state, raisable) => ({
+    reason: raisable(state.authority, state.kind).map((r) => ({ value: r.reason, text: r.title, hint: `${routeText(r)}${r.meanwhile ? ` ${r.meanwhile}` : ''}` })),
+  }),
+  payload: (body) => body,
+};
 
 const text = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
 const lines = (v: unknown) => {

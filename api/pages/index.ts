@@ -15,7 +15,7 @@ import { HttpProblem } from '../problem';
 import { idempotencyKeySchema, pathSchemas } from '../schemas';
 import { toHttpProblem } from '../temporal-errors';
 import type { TransferService } from '../transfers';
-import { ACTIONS, bodyFrom, errorHref, fieldsFor, validate, type ActionSpec, type FieldError } from './actions';
+import { ACTIONS, RAISE_ESCALATION, bodyFrom, errorHref, fieldsFor, validate, type ActionSpec, type FieldError, type RaisableEscalations } from './actions';
 import { myWork } from './my-work';
 import type { OidcRelyingParty } from './oidc';
 import {
@@ -49,6 +49,8 @@ export interface PagesDeps {
   client: Client;
   transfers: TransferService;
   authorityName: (authority: string) => string;
+  /** The escalations a kind's policy lets people raise; none when absent. */
+  raisableEscalations?: RaisableEscalations;
   logger: Logger;
 }
 
@@ -91,11 +93,12 @@ export function refusalMessages(err: unknown): { status: number; messages: { tex
   const problem = toHttpProblem(err);
   if (!problem || problem.status >= 500 || problem.status === 404) return undefined;
   const rules = (problem.extra.rules as string[] | undefined) ?? [];
+  const named = ((problem.extra.errors as { path?: string }[] | undefined) ?? []).find((e) => typeof e.path === 'string')?.path;
   const date = (problem.extra.earliestOn ?? problem.extra.latestOn) as string | undefined;
   const which = problem.extra.earliestOn ? 'earliest' : 'latest';
   return {
     status: problem.status,
-    messages: [{ text: `${problem.message}${rules.length ? ` (rule ${rules.join(', ')})` : ''}${date ? `. The ${which} valid date is ${day(date)}.` : ''}` }],
+    messages: [{ text: `${problem.message}${rules.length ? ` (rule ${rules.join(', ')})` : ''}${date ? `. The ${which} valid date is ${day(date)}.` : ''}`, field: named }],
   };
 }
 
@@ -218,7 +221,7 @@ export function createPages(deps: PagesDeps, opts: PagesOptions): express.Router
 
   router.get('/transfers/:id', async (req: PageRequest, res) => {
     const state = await transfers.visibleState(principalOf(req.session!), transferIdOf(req));
-    const done = typeof req.query.done === 'string' ? Object.values(ACTIONS).find((a) => a.event === req.query.done || a.path === req.query.done)?.done : undefined;
+    const done = typeof req.query.done === 'string' ? [...Object.values(ACTIONS), RAISE_ESCALATION].find((a) => a.event === req.query.done || a.path === req.query.done)?.done : undefined;
     render(req, res, 'transfer.njk', {
       title: `Transfer of ${caseLabel(state)}`,
       t: transferView(state, principalOf(req.session!), deps.authorityName(state.authority)),
@@ -228,14 +231,16 @@ export function createPages(deps: PagesDeps, opts: PagesOptions): express.Router
     });
   });
 
-  for (const [key, spec] of Object.entries(ACTIONS)) actionRoutes(key, spec);
+  for (const [key, spec] of Object.entries({ ...ACTIONS, raiseEscalation: RAISE_ESCALATION })) actionRoutes(key, spec);
 
-  function actionRoutes(key: string, spec: ActionSpec) {
-    const route = `/transfers/:id${spec.path}`;
+  function actionRoutes(key: string, base: ActionSpec) {
+    const route = `/transfers/:id${base.path}`;
     const show = async (req: PageRequest, res: Response, form: Record<string, unknown>, errors: FieldError[] = [], refusal?: string, status = 200) => {
       const id = transferIdOf(req);
       const state = await transfers.visibleState(principalOf(req.session!), id);
       const params = req.params as Record<string, string>;
+      const options = base.optionsFor?.(state, deps.raisableEscalations ?? (() => [])) ?? {};
+      const spec = { ...base, fields: base.fields.map((f) => (options[f.name] ? { ...f, options: options[f.name] } : f)) };
       render(
         req,
         res,
@@ -259,6 +264,7 @@ export function createPages(deps: PagesDeps, opts: PagesOptions): express.Router
     router.get(route, (req: PageRequest, res) => show(req, res, {}));
 
     router.post(route, async (req: PageRequest, res) => {
+      const spec = base;
       const form = (req.body ?? {}) as Record<string, unknown>;
       const id = transferIdOf(req);
       const checked = validate(spec, bodyFrom(spec, form));

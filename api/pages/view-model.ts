@@ -98,7 +98,7 @@ export function exceptionLabel(x: TransferException): string {
 const EVENT_LABELS: Record<string, string> = {
   started: 'Transfer started', notification: 'Written notification', acknowledgement: 'Acknowledgement',
   allocation: 'Social worker allocated', checklistItem: 'Checklist', meeting: 'Meeting', exceptionRequest: 'Exception requested',
-  exceptionDecision: 'Exception decision', escalationResponse: 'Escalation answered', decision: 'Decision', trigger: 'Trigger event',
+  exceptionDecision: 'Exception decision', escalationResponse: 'Escalation answered', raiseEscalation: 'Escalation raised', decision: 'Decision', trigger: 'Trigger event',
   remediation: 'Remediation', cancellation: 'Cancelled', rejection: 'Rejected',
 };
 export function eventLabel(event: string): string {
@@ -143,7 +143,9 @@ export function transferView(state: TransferState, principal: Principal, authori
   const actions: { href: string; text: string }[] = [];
   if (may(principal, state, 'meeting')) actions.push({ href: `${transferPath(id)}/meeting`, text: 'Record the transfer meeting' });
   if (may(principal, state, 'decision')) actions.push({ href: `${transferPath(id)}/decision`, text: 'Record the allocation decision' });
-  // Raising an escalation needs the raiseEscalation event that issue 9 adds: see RAISE_ESCALATION in actions.ts.
+  if (may(principal, state, 'raiseEscalation') && !['completed', 'closed', 'rejected', 'cancelled'].includes(state.status)) {
+    actions.push({ href: `${transferPath(id)}/escalations/new`, text: 'Raise an escalation' });
+  }
 
   return {
     authorityName,

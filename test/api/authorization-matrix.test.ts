@@ -208,6 +208,15 @@ const rows: Row[] = [
     body: () => ({ decision: 'agreed', note: 'acknowledgement chased' }),
   },
   {
+    // A reason Islington lets either side raise; a repeat while one is open is 409, not 403.
+    name: 'raise escalation',
+    method: 'post',
+    template: '/v1/transfers/{id}/escalations',
+    allowed: (role, side) => onTeam(side) && (manager(role) || role === 'allocated-social-worker'),
+    path: async () => `/v1/transfers/${await transferFor('raise escalation')}/escalations`,
+    body: () => ({ reason: 'criteria-dispute', note: 'the threshold is disputed' }),
+  },
+  {
     name: 'decision',
     method: 'post',
     template: '/v1/transfers/{id}/decision',

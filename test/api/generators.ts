@@ -31,6 +31,7 @@ export const BASE_BODIES: Record<string, Json> = {
   'post /v1/transfers/{id}/exceptions': { kind: 'extend-window', reason: 'court delay', newWindowEnd: '2026-03-01', itemIds: ['isl-ppm'] },
   'post /v1/transfers/{id}/exceptions/{exceptionId}/approval': { decision: 'approve', note: 'agreed' },
   'post /v1/transfers/{id}/escalations/{escalationId}/response': { decision: 'agreed', note: 'chased' },
+  'post /v1/transfers/{id}/escalations': { reason: 'capacity', note: 'no worker free this month' },
   'post /v1/transfers/{id}/decision': { on: D, transferOn: '2026-02-01', agreedTasks: ['chronology'] },
   'post /v1/transfers/{id}/trigger': { event: 'first-hearing', on: '2026-01-05T09:00:00Z', outcome: 'adjourned' },
   'post /v1/transfers/{id}/remediation': { letterOn: D, items: [{ itemId: 'd1', description: 'chronology missing' }] },
@@ -148,6 +149,10 @@ export const VALID_EVENT_BODIES: Record<string, fc.Arbitrary<Json>> = {
   ),
   'post /v1/transfers/{id}/exceptions/{exceptionId}/approval': fc.record({ decision: fc.constantFrom('approve', 'reject'), note: text }, { requiredKeys: ['decision'] }),
   'post /v1/transfers/{id}/escalations/{escalationId}/response': fc.record({ decision: text, note: text }),
+  'post /v1/transfers/{id}/escalations': fc.record(
+    { reason: fc.oneof(fc.constantFrom('capacity', 'criteria-dispute', 'notice-shortfall', 'no-named-worker'), fc.stringMatching(/^[a-z]{1,12}$/)), note: text, side: fc.constantFrom('transferring', 'receiving') },
+    { requiredKeys: ['reason', 'note'] },
+  ),
   'post /v1/transfers/{id}/decision': fc.record(
     { on: day, transferOn: day, agreedTasks: fc.array(fc.stringMatching(/^[a-z0-9-]{1,20}$/), { maxLength: 3 }) },
     { requiredKeys: ['on'] },

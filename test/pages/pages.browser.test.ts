@@ -161,6 +161,59 @@ test('a two-sided exception is approved by a manager of each side, one from the 
   expect(final.onHold).toBe(true);
 });
 
+test('a receiving manager raises a capacity escalation from the form; the service manager answers "no agreement" and it climbs', async () => {
+  const reader = await tokenFor('lcs', ['integration']);
+  const before = (await api<TransferState>('GET', `/v1/transfers/${transfer.transferId}`, reader)).body;
+  const raiser = await newPerson(stack.browser);
+  try {
+    await raiser.page.goto(`${stack.apiUrl}/app/transfers/${transfer.transferId}`);
+    await signIn(raiser.page, 'tm-di');
+    await submit(raiser.page, 'a:has-text("Raise an escalation")');
+    expect((await raiser.page.locator('h1').innerText()).trim()).toBe('Raise an escalation');
+    // The reasons are the ones Islington's policy lists, each with where it goes.
+    const reasons = await raiser.page.locator('input[name="reason"]').evaluateAll((els) => els.map((e) => (e as unknown as { value: string }).value));
+    expect(reasons).toEqual(['capacity', 'notice-shortfall', 'criteria-dispute']);
+    expect(await raiser.page.locator('main').innerText()).toContain('E-ISL-CAPACITY');
+    await expectAccessible(raiser.page, 'raise-escalation');
+
+    await submit(raiser.page, 'button:has-text("Raise escalation")');
+    const summary = raiser.page.locator('.govuk-error-summary');
+    expect((await summary.locator('a[href="#reason"]').innerText()).trim()).toBe('Select why you are escalating');
+    expect((await summary.locator('a[href="#note"]').innerText()).trim()).toBe('Enter what has happened');
+    expect(await raiser.page.title()).toMatch(/^Error: /);
+    await expectAccessible(raiser.page, 'raise-escalation-errors');
+
+    await raiser.page.check('input[name="reason"][value="capacity"]');
+    await raiser.page.fill('#note', 'No social worker free until March; asking for a decision on allocation.');
+    await submit(raiser.page, 'button:has-text("Raise escalation")');
+    expect(await raiser.page.locator('.govuk-notification-banner').innerText()).toContain('The escalation has been raised');
+  } finally {
+    await raiser.context.close();
+  }
+  const raised = (await api<TransferState>('GET', `/v1/transfers/${transfer.transferId}`, reader)).body;
+  const capacity = raised.escalations.find((e) => e.reason === 'capacity')!;
+  expect(capacity).toMatchObject({ state: 'open', level: 1, to: { id: 'sm-gu' }, side: 'receiving' });
+  // INV-2: raising capacity moves nothing.
+  expect([raised.status, raised.window, raised.deadlines]).toEqual([before.status, before.window, before.deadlines]);
+
+  const answerer = await newPerson(stack.browser);
+  try {
+    await answerer.page.goto(`${stack.apiUrl}/app/my-work`);
+    await signIn(answerer.page, 'sm-gu');
+    await submit(answerer.page, `a[href$="/escalations/${capacity.escalationId}/response"]`);
+    expect(await answerer.page.locator('main').innerText()).toContain('It goes to the next manager up');
+    await answerer.page.fill('#decision', 'No agreement');
+    await answerer.page.fill('#note', 'No capacity across the service either; needs the head of service.');
+    await submit(answerer.page, 'button:has-text("Send answer")');
+    expect(await answerer.page.locator('.govuk-notification-banner').innerText()).toContain('Your answer to the escalation has been recorded');
+  } finally {
+    await answerer.context.close();
+  }
+  const climbed = (await api<TransferState>('GET', `/v1/transfers/${transfer.transferId}`, reader)).body;
+  expect(climbed.escalations.find((e) => e.escalationId === capacity.escalationId)).toMatchObject({ state: 'answered', answer: { by: 'sm-gu', decision: 'No agreement' } });
+  expect(climbed.escalations.filter((e) => e.reason === 'capacity' && e.state === 'open').map((e) => [e.to.id, e.level])).toEqual([['hos-ha', 2]]);
+});
+
 test('the other forms: tick and reopen a checklist item, schedule a meeting, record a decision', async () => {
   const { context, page } = await newPerson(stack.browser);
   try {
@@ -248,6 +301,6 @@ test('axe finds what it should: a page with an unlabelled field and an image wit
 
 test('axe checked every kind of page', () => {
   expect(pagesChecked).toEqual(
-    expect.arrayContaining(['answer-escalation', 'answer-escalation-errors', 'transfer', 'my-work', 'exception-approval', 'checklist-item', 'checklist-reopen', 'meeting-errors', 'decision', 'signed-out', 'not-found']),
+    expect.arrayContaining(['answer-escalation', 'answer-escalation-errors', 'raise-escalation', 'raise-escalation-errors', 'transfer', 'my-work', 'exception-approval', 'checklist-item', 'checklist-reopen', 'meeting-errors', 'decision', 'signed-out', 'not-found']),
   );
 });

@@ -2,6 +2,7 @@
 // respond-by instants, dates) and returns the line the history records. Status changes go through
 // the transitions table (`go`, `settle`).
 import { rankIndex, type CompletionHow, type EventEnvelope, type EventName, type EventPayloads, type RuleFlag, type RuleViolation } from '../contract';
+import { answer as answerEscalation, raise, raiseAutomatically } from './escalations';
 import { blockingOpen, specFor, type TransferModel } from './model';
 import { computeSchedule, localDate, meetDeadlines, reschedule, settleEscalations, tryFacts, waiveDeadlines, Refusal, type Asks } from './requests';
 import { go, settle } from './transitions';
@@ -72,6 +73,7 @@ export function* complete(
     }
   }
   s.completion.remediationDue = schedule.remediationDue;
+  if (s.completion.receiver === 'team-queue') yield* raiseAutomatically(m, now, 'completed-without-named-worker');
   settle(m, now);
 }
 
@@ -153,7 +155,7 @@ export const EVENT_STEPS: { [E in EventName]: EventStep<E> } = {
     s.people.receivingSocialWorker = payload.receivingSocialWorker;
     go(m, 'T5', now);
     meetDeadlines(m, now, 'allocation');
-    settleEscalations(m, now, /no named worker/, 'a receiving social worker was allocated');
+    settleEscalations(m, now, /no named worker|^no-named-worker$/, 'a receiving social worker was allocated');
     if (s.completion?.receiver === 'team-queue') {
       s.completion.receivingSocialWorker = payload.receivingSocialWorker;
       yield* reschedule(m, now);
@@ -231,12 +233,11 @@ export const EVENT_STEPS: { [E in EventName]: EventStep<E> } = {
     }
     return `exception ${ex.exceptionId} partially approved`;
   },
-  // eslint-disable-next-line require-yield
-  *escalationResponse(m, { payload, actor }, now) {
-    const esc = m.transfer.escalations.find((e) => e.escalationId === payload.escalationId)!;
-    esc.state = 'answered';
-    esc.answer = { by: actor.id, decision: payload.decision, note: payload.note, at: now };
-    return `escalation ${esc.escalationId} answered`;
+  *escalationResponse(m, env, now) {
+    return yield* answerEscalation(m, env, now);
+  },
+  *raiseEscalation(m, env, now) {
+    return yield* raise(m, env, now);
   },
   *decision(m, { payload }, now) {
     const s = m.transfer;

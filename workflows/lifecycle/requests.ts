@@ -7,6 +7,7 @@ import {
   rankIndex,
   type AuthorityId,
   type DeadlineSpec,
+  type Escalation,
   type ManagerRank,
   type Person,
   type PolicyDigest,
@@ -20,7 +21,7 @@ import { allocationPending, specFor, type TransferModel } from './model';
 export type Request =
   | { kind: 'loadPolicyDigest'; input: { authority: AuthorityId; kind: string } }
   | { kind: 'computeSchedule'; input: ScheduleFacts }
-  | { kind: 'escalationRespondBy'; input: { authority: AuthorityId; raisedAt: string } }
+  | { kind: 'escalationRespondBy'; input: { authority: AuthorityId; raisedAt: string; reason?: string } }
   | { kind: 'localDate'; input: { instant: string } };
 
 export type Asks<T> = Generator<Request, T, unknown>;
@@ -34,8 +35,10 @@ export function* computeSchedule(facts: ScheduleFacts): Asks<Schedule> {
 export function* localDate(instant: string): Asks<string> {
   return (yield { kind: 'localDate', input: { instant } }) as string;
 }
-function* respondBy(authority: AuthorityId, raisedAt: string): Asks<string> {
-  return (yield { kind: 'escalationRespondBy', input: { authority, raisedAt } }) as string;
+function* respondBy(authority: AuthorityId, raisedAt: string, reason?: string): Asks<string> {
+  // A raised reason may set its own answer time (e.g. Barking and Dagenham's 24 hours).
+  const input = reason ? { authority, raisedAt, reason } : { authority, raisedAt };
+  return (yield { kind: 'escalationRespondBy', input }) as string;
 }
 
 /** A refusal: the event is not applied, the model is unchanged. The shell turns it into a failure. */
@@ -174,11 +177,22 @@ export function personOnChain(m: TransferModel, side: Side, fromRank: ManagerRan
 export function* raiseEscalation(
   m: TransferModel,
   now: string,
-  e: { side: Side; fromRank: ManagerRank; reason: string; deadlineId?: string; above?: Person; level?: number },
-): Asks<void> {
+  e: {
+    side: Side;
+    fromRank: ManagerRank;
+    reason: string;
+    deadlineId?: string;
+    above?: Person;
+    level?: number;
+    /** What a raised escalation carries up every rung (its rule and who raised it). */
+    carry?: Pick<Escalation, 'rule' | 'source' | 'raised'>;
+    /** The raised reason whose own answer time applies (its first rung). */
+    respondByReason?: string;
+  },
+): Asks<Escalation | undefined> {
   const to = personOnChain(m, e.side, e.fromRank, e.above);
-  if (!to) return;
-  m.transfer.escalations.push({
+  if (!to) return undefined;
+  const escalation: Escalation = {
     escalationId: `esc-${m.transfer.escalations.length + 1}`,
     reason: e.reason,
     deadlineId: e.deadlineId,
@@ -186,7 +200,10 @@ export function* raiseEscalation(
     level: e.level ?? 1,
     to,
     raisedAt: now,
-    respondBy: yield* respondBy(m.transfer.authority, now),
+    respondBy: yield* respondBy(m.transfer.authority, now, e.respondByReason),
     state: 'open',
-  });
+    ...e.carry,
+  };
+  m.transfer.escalations.push(escalation);
+  return escalation;
 }

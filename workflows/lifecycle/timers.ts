@@ -2,6 +2,7 @@
 // nearest one; when it fires, `fireTimer` decides what it changes.
 import type { ManagerRank } from '../contract';
 import { blockingOpen, hasObligations, isCompleted, isTerminal, onHold, preCompletion, specFor, type TransferModel } from './model';
+import { climb } from './escalations';
 import { complete } from './events';
 import { personOnChain, raiseEscalation, reschedule, type Asks } from './requests';
 import { go } from './transitions';
@@ -85,7 +86,7 @@ export function* fireTimer(m: TransferModel, timer: Timer, now: string): Asks<st
       const e = s.escalations.find((x) => x.escalationId === timer.id);
       if (!e || e.state !== 'open') return undefined;
       e.state = 'superseded';
-      yield* raiseEscalation(m, now, { side: e.side, fromRank: e.to.role as ManagerRank, reason: e.reason, deadlineId: e.deadlineId, above: e.to, level: e.level + 1 });
+      yield* climb(m, e, now);
       return `escalation ${e.escalationId} unanswered: climbed a rung`;
     }
     case 'close':

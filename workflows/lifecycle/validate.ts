@@ -12,6 +12,7 @@ import {
   type Person,
 } from '../contract';
 import { allocationPending, blockingOpen, isCompleted, isReady, isTerminal, preCompletion, specFor, type TransferModel } from './model';
+import { checkRaise } from './escalations';
 import { Refusal } from './requests';
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
@@ -51,7 +52,7 @@ function checkActor(name: EventName, actor: Actor): void {
 }
 
 /** Refuses a reason the policy forbids, written as CAPACITY, capacity or record-quality alike. */
-function refuseForbiddenReason(m: TransferModel, reason: string, verb: 'stop' | 'refuse'): void {
+function refuseForbiddenReason(m: TransferModel, reason: string, verb: 'stop' | 'refuse' | 'delay'): void {
   const token = reason.trim().toUpperCase().replace(/[\s-]+/g, '_');
   const refused = m.digest?.forbiddenRejectionReasons.find((f) => f.reason === token);
   if (!refused) return;
@@ -145,6 +146,8 @@ function check(m: TransferModel, name: EventName, env: EventEnvelope<unknown>): 
         for (const id of ids) if (!s.checklist.some((i) => i.itemId === id)) notFound(`no checklist item ${String(id)}`);
       }
       if (p.kind === 'hold' && m.regions.hold.state === 'on-hold') invalid('the transfer is already on hold');
+      // INV-2: capacity is escalated (POST /escalations), never a reason to hold or extend.
+      if (p.kind === 'hold' || p.kind === 'extend-window') refuseForbiddenReason(m, String(p.reason ?? ''), 'delay');
       if (p.kind === 'resume' && m.regions.hold.state !== 'on-hold') invalid('the transfer is not on hold');
       if (s.exceptions.some((e) => e.exceptionId === p.exceptionId)) invalid('duplicate exceptionId');
       break;
@@ -173,6 +176,9 @@ function check(m: TransferModel, name: EventName, env: EventEnvelope<unknown>): 
       if (typeof p.decision !== 'string' || !p.decision) invalid('decision is required');
       break;
     }
+    case 'raiseEscalation':
+      checkRaise(m, env);
+      break;
     case 'decision':
       requireDate(p.on, 'on');
       if (p.transferOn !== undefined) requireDate(p.transferOn, 'transferOn');

@@ -124,6 +124,17 @@ test('each escalation raised in a step gets its own notice', () => {
   expect(notices[1].subject).toContain('Wednesday 20 January 2027 at 17:00 GMT');
 });
 
+test('an escalation a person raised says what it is, who raised it and why', () => {
+  const raised = escalation({
+    reason: 'capacity',
+    raised: { by: 'tm-di', side: 'receiving', note: 'no worker free until March', at: '2027-01-12T09:00:00Z', group: 'raised-1', title: 'The receiving team cannot allocate', noAgreement: 'climbs' },
+  });
+  const n = only(messageFor(request, { event: 'raiseEscalation', statusBefore: 'notified', snapshot: { pendingDeadlines: [], raised: [raised] } }));
+  expect(ids(n)).toEqual(['sm-gu']);
+  expect(n.text).toContain('has been escalated to you: The receiving team cannot allocate (raised by tm-di: no worker free until March).');
+  expect(n.text).toContain(`${link}/escalations/esc-1/response`);
+});
+
 test('a scheduled meeting sends an all-day invite to both sides; a held meeting sends none', () => {
   const scheduled = messageFor(request, {
     event: 'meeting',

@@ -16,6 +16,7 @@ const EVENTS: EventName[] = [
   ...(['notification', 'decision', 'acknowledgement', 'allocation', 'meeting', 'trigger'] as const).flatMap((e) => [e, e]),
   ...(['checklistItem', 'checklistItem', 'checklistItem', 'checklistItem'] as const),
   ...(['exceptionRequest', 'exceptionDecision', 'exceptionDecision', 'escalationResponse', 'remediation', 'cancellation', 'rejection'] as const),
+  ...(['raiseEscalation', 'escalationResponse'] as const),
 ];
 const FORBIDDEN_REASONS = ['capacity', 'CAPACITY', 'record quality', 'RECORD_QUALITY'];
 
@@ -54,7 +55,9 @@ function payloadFor(m: TransferModel, name: EventName, o: Op, today: string): un
     case 'exceptionDecision':
       return { exceptionId: pick(s.exceptions, o.a)?.exceptionId ?? 'nope', decision: o.b % 4 ? 'approve' : 'reject' };
     case 'escalationResponse':
-      return { escalationId: pick(s.escalations, o.a)?.escalationId ?? 'nope', decision: 'chased' };
+      return { escalationId: pick(s.escalations, o.a)?.escalationId ?? 'nope', decision: o.b % 2 ? 'chased' : 'no agreement' };
+    case 'raiseEscalation':
+      return { reason: pick([...(m.digest?.raisedEscalations ?? []).map((r) => r.reason), 'capacity', 'nope'], o.b) ?? 'capacity', note: 'n' };
     case 'decision':
       return { on: today, transferOn: o.b % 3 ? day(1 + (o.a % 16)) : undefined, agreedTasks: o.b % 2 ? ['plan'] : undefined };
     case 'trigger': {
@@ -149,6 +152,11 @@ test.each(POLICIES)('%s: generated event sequences keep every property', async (
           const result = await step(m, name, actor, payload as never, at(today), `e-${i}`);
           expect(terminal).toBe(false);
           expect(actor.kind).not.toBe('system');
+          // INV-2: raising an escalation (capacity among them) moves no status, clock or window.
+          if (name === 'raiseEscalation') {
+            const was = (JSON.parse(before) as TransferModel).transfer;
+            expect([result.model.transfer.status, result.model.transfer.deadlines, result.model.transfer.window]).toEqual([was.status, was.deadlines, was.window]);
+          }
           m = result.model;
         } catch (err) {
           // A refused event (or one a rule refuses) leaves the model exactly as it was.
