@@ -11,7 +11,7 @@ const AUTHORITIES = ['islington', 'barking-dagenham', 'somerset', 'internal-v11'
 // routing, not cited by a rule id in the policy data, so these are named here.
 const TEAM_QUEUE_RULES = ['R-RESP-ISL-AUTO', 'T-SOM-03', 'R-RESP-SOM-TRAY', 'R-RESP-SWK-AP'];
 // The same rule under its DOMAIN §7.4 id, where the policy data cites its §4 id.
-const SAME_RULE: Record<string, string> = { 'R-CAN-ISL-RETURN': 'T-ISL-12' };
+const SAME_RULE: Record<string, string> = { 'R-CAN-ISL-RETURN': 'T-ISL-12', 'R-BLK-UNN-CMH': 'T-UNN-07' };
 
 interface Rule {
   id: string;
@@ -22,6 +22,7 @@ interface Rule {
 interface PolicyAnswer {
   rules: Rule[];
   kinds: { cancellingOutcomes?: { rule: string }[]; blockedUntil?: { rule: string } }[];
+  bounds?: { rule: string; check: { kind: string } }[];
   raisedEscalations: { reason: string; rule: string; to: string[]; fromRank: string; noAgreement: string; automatic?: object }[];
 }
 
@@ -54,6 +55,8 @@ describe.each(AUTHORITIES)('%s', (authority) => {
       ...policy.kinds.flatMap((k) => (k.cancellingOutcomes ?? []).map((c) => c.rule)),
       ...policy.kinds.flatMap((k) => (k.blockedUntil ? [k.blockedUntil.rule] : [])),
       ...TEAM_QUEUE_RULES,
+      // The completion guard's early-transfer bound holds a case with its team until a named event.
+      ...(policy.bounds ?? []).filter((b) => b.check.kind === 'early-transfer').map((b) => b.rule),
       // Escalations the workflow raises itself (Southwark's Head of QA notice).
       ...policy.raisedEscalations.filter((e) => e.automatic).map((e) => e.rule),
     ]);
