@@ -254,10 +254,24 @@ export interface Blocker {
   reason: string;
 }
 
+/**
+ * The policy version a transfer started under, as it was loaded (DOMAIN §3.7): the policy file's
+ * content for the transfer's kind. Kept in the model, so every later schedule, check and escalation
+ * uses it, whatever file is in force when they run. Opaque to the workflow: only the schedule
+ * engine (an activity) reads it.
+ */
+export interface PinnedPolicy {
+  authority: AuthorityId;
+  policyVersion: string;
+  [field: string]: unknown;
+}
+
 /** What the workflow keeps of its policy, fetched once at start (and so fixed for replay). */
 export interface PolicyDigest {
   authority: AuthorityId;
   policyVersion: string;
+  /** The whole pinned version; absent only in runs recorded before pinning. */
+  policy?: PinnedPolicy;
   kindTitle: string;
   completion: CompletionHow[];
   checklistGate: ChecklistGate;

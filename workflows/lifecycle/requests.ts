@@ -9,6 +9,7 @@ import {
   type DeadlineSpec,
   type ManagerRank,
   type Person,
+  type PinnedPolicy,
   type PolicyDigest,
   type RuleViolation,
   type Schedule,
@@ -19,8 +20,8 @@ import { allocationPending, specFor, type TransferModel } from './model';
 
 export type Request =
   | { kind: 'loadPolicyDigest'; input: { authority: AuthorityId; kind: string } }
-  | { kind: 'computeSchedule'; input: ScheduleFacts }
-  | { kind: 'escalationRespondBy'; input: { authority: AuthorityId; raisedAt: string } }
+  | { kind: 'computeSchedule'; input: ScheduleFacts & { policy?: PinnedPolicy } }
+  | { kind: 'escalationRespondBy'; input: { authority: AuthorityId; raisedAt: string; policy?: PinnedPolicy } }
   | { kind: 'localDate'; input: { instant: string } };
 
 export type Asks<T> = Generator<Request, T, unknown>;
@@ -28,14 +29,17 @@ export type Asks<T> = Generator<Request, T, unknown>;
 export function* loadDigest(authority: AuthorityId, kind: string): Asks<PolicyDigest> {
   return (yield { kind: 'loadPolicyDigest', input: { authority, kind } }) as PolicyDigest;
 }
-export function* computeSchedule(facts: ScheduleFacts): Asks<Schedule> {
-  return (yield { kind: 'computeSchedule', input: JSON.parse(JSON.stringify(facts)) as ScheduleFacts }) as Schedule;
+/** A schedule under the transfer's pinned policy (`policy`), never the file in force now. */
+export function* computeSchedule(facts: ScheduleFacts, policy?: PinnedPolicy): Asks<Schedule> {
+  const input = JSON.parse(JSON.stringify(facts)) as ScheduleFacts & { policy?: PinnedPolicy };
+  if (policy) input.policy = policy;
+  return (yield { kind: 'computeSchedule', input }) as Schedule;
 }
 export function* localDate(instant: string): Asks<string> {
   return (yield { kind: 'localDate', input: { instant } }) as string;
 }
-function* respondBy(authority: AuthorityId, raisedAt: string): Asks<string> {
-  return (yield { kind: 'escalationRespondBy', input: { authority, raisedAt } }) as string;
+function* respondBy(authority: AuthorityId, raisedAt: string, policy?: PinnedPolicy): Asks<string> {
+  return (yield { kind: 'escalationRespondBy', input: policy ? { authority, raisedAt, policy } : { authority, raisedAt } }) as string;
 }
 
 /** A refusal: the event is not applied, the model is unchanged. The shell turns it into a failure. */
@@ -53,7 +57,7 @@ export class Refusal extends Error {
 /** Computes a schedule for changed facts without keeping it; refuses on a rule violation. */
 export function* tryFacts(m: TransferModel, change: Partial<ScheduleFacts>): Asks<void> {
   const candidate = { ...m.facts, ...change };
-  const trial = yield* computeSchedule(candidate);
+  const trial = yield* computeSchedule(candidate, m.digest?.policy);
   if (trial.violations.length) {
     const violations: RuleViolation[] = trial.violations;
     throw new Refusal('RuleViolation', violations.map((v) => `${v.rule}: ${v.message}`).join('; '), violations);
@@ -65,7 +69,7 @@ export function* tryFacts(m: TransferModel, change: Partial<ScheduleFacts>): Ask
 export function* reschedule(m: TransferModel, now: string, opts: { asOf?: string; newClocks?: boolean } = {}): Asks<Schedule> {
   m.facts.asOf = [now, opts.asOf ?? '', m.recurringMetThrough ?? ''].sort().pop()!;
   m.facts.allocationPending = allocationPending(m);
-  const next = yield* computeSchedule(m.facts);
+  const next = yield* computeSchedule(m.facts, m.digest?.policy);
   const s = m.transfer;
   m.schedule = next;
   s.policyVersion = next.policyVersion;
@@ -159,7 +163,7 @@ export function* raiseEscalation(
     level: e.level ?? 1,
     to,
     raisedAt: now,
-    respondBy: yield* respondBy(m.transfer.authority, now),
+    respondBy: yield* respondBy(m.transfer.authority, now, m.digest?.policy),
     state: 'open',
   });
 }
