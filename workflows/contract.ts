@@ -179,8 +179,28 @@ export interface DeadlineSpec {
 
 export type CompletionHow = 'meeting' | 'trigger-event' | 'agreed-date' | 'window-end' | 'manual';
 
-/** How the checklist gates completion (DOMAIN §6.0). */
-export type ChecklistGate = 'non-blocking' | 'sign-off' | 'agreed-tasks' | 'deferred' | 'remediation';
+/** An escalation the policy raises without a deadline: to the lowest person at or above the rank on that side. */
+export interface RaisedEscalation {
+  side: Side;
+  fromRank: ManagerRank;
+  reason: string;
+}
+
+/**
+ * How open checklist items affect a transfer (DOMAIN §6.0), in protocol terms: which items block
+ * (per item, per kind, or every item, decided by the schedule engine) and what happens to blocking
+ * items still open at each point.
+ */
+export interface ChecklistGate {
+  /** A meeting cannot be recorded as held while a blocking item is open. */
+  meetingWaitsForBlockingItems: boolean;
+  /** Items may be recorded as historic gaps (a record gap from before, signed off as such). */
+  historicGaps: boolean;
+  /** Open blocking items at the timed completion: the transfer waits, signed off late, and this escalation is raised. */
+  signOffEscalation?: RaisedEscalation;
+  /** Items left open at completion are deferred to the due date the schedule gives (`remediationDueOn`). */
+  deferOpenItems: boolean;
+}
 
 export interface ChecklistTemplate {
   itemId: string;
@@ -275,6 +295,10 @@ export interface PolicyDigest {
   kindTitle: string;
   completion: CompletionHow[];
   checklistGate: ChecklistGate;
+  /** Completed into the receiving team's queue with no named worker: this escalation is raised. */
+  queueEscalation?: RaisedEscalation;
+  /** The rule a transfer meeting outside the window breaks. */
+  windowMeetingRule?: string;
   exceptionApproval: { sides: Side[]; minRank: ManagerRank; source: string };
   permittedRejectionReasons: string[];
   forbiddenRejectionReasons: { reason: string; rule: string; source: string; instead: string }[];

@@ -220,6 +220,22 @@ export function checkPolicy(p: Policy): (Omit<PolicyProblem, 'file'> & { segment
   cites(['escalationResponse', 'rule'], p.escalationResponse.rule);
   if (p.outstandingItemsDue) cites(['outstandingItemsDue', 'rule'], p.outstandingItemsDue.rule);
   if (p.window) cites(['window', 'rule'], p.window.rule);
+  if (p.window?.meetingRule) cites(['window', 'meetingRule'], p.window.meetingRule);
+  if (p.siblingRule) cites(['siblingRule'], p.siblingRule);
+  const raised = (segments: Segment[], e: { fromRank: string } | undefined) => {
+    if (e && !p.escalationLadder.some((r) => rank(r.rank) >= rank(e.fromRank))) {
+      problem([...segments, 'fromRank'], `escalates from ${e.fromRank}, but no rung of the escalation ladder is that senior`);
+    }
+  };
+  raised(['checklistGate', 'signOffEscalation'], p.checklistGate.signOffEscalation);
+  raised(['queueEscalation'], p.queueEscalation);
+  if (p.checklistGate.deferOpenItems && !p.outstandingItemsDue) {
+    problem(['checklistGate', 'deferOpenItems'], 'defers open items, so the policy needs outstandingItemsDue (when they fall due)');
+  }
+  if (p.checklistGate.decisionClockCompletes) {
+    const clock = p.deadlines.some((d) => d.metBy === 'completion' && d.anchor === 'decidedOn');
+    if (!clock) problem(['checklistGate', 'decisionClockCompletes'], 'needs a deadline met by completion and counted from decidedOn (the decision clock)');
+  }
 
   p.rules.forEach((r, i) => {
     if (r.use === 'deadline' && !p.deadlines.some((d) => d.rule === r.id)) {

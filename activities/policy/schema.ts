@@ -4,11 +4,11 @@
 import { z } from 'zod';
 import type {
   Blocker,
-  ChecklistGate,
   CompletionHow,
   ManagerRank,
   MetBy,
   MissAction,
+  RaisedEscalation,
   Side,
 } from '../../workflows/definitions';
 
@@ -20,7 +20,6 @@ const MET_BY_VALUES = [
   'notification', 'acknowledgement', 'allocation', 'meeting-held', 'decision', 'trigger', 'completion', 'remediation-done', 'never',
 ] as const;
 const COMPLETION_VALUES = ['meeting', 'trigger-event', 'agreed-date', 'window-end', 'manual'] as const;
-const GATE_VALUES = ['non-blocking', 'sign-off', 'agreed-tasks', 'deferred', 'remediation'] as const;
 
 export const FACTS = [
   'LAC', 's17', 's20', 's47', 'cpPlan', 'so', 'careOrder', 'po', 'sgo', 'inPLO', 'inProceedings', 'uasc', 'siblings',
@@ -89,6 +88,10 @@ export const conditionSchema: z.ZodType<Condition> = z
   )
   .describe('A condition on the transfer\'s facts');
 
+const raisedEscalationSchema = z
+  .strictObject({ side, fromRank: managerRank, reason: text })
+  .describe('An escalation to the lowest person at or above the rank on that side');
+
 const missActionSchema = z
   .discriminatedUnion('kind', [
     z.strictObject({ kind: z.literal('flag') }),
@@ -125,7 +128,7 @@ export const boundCheckSchema = z.discriminatedUnion('kind', [
     kind: z.literal('blackout'),
     subject: boundSubject,
     fromMonthDay: z.string().regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'must be a month and day, MM-DD'),
-    toChildFact: z.literal('lastGcseExamOn'),
+    toChildFact: z.enum(CHILD_DATE_FACTS).describe("The blackout ends on this date among the children's facts (and starts on fromMonthDay of its year)"),
     when: conditionSchema,
     liftedByBestInterest: z.boolean(),
   }),
@@ -147,7 +150,7 @@ export const checklistItemSchema = z.strictObject({
   section: text,
   source,
   appliesWhen: conditionSchema,
-  blocking: z.boolean().optional().describe("Overrides the authority's checklist gate for this item"),
+  blocking: z.boolean().optional().describe("Whether this item blocks completion; overrides the kind's and the authority's default"),
 });
 
 const blockerSchema = z.strictObject({
@@ -171,8 +174,26 @@ export const transferKindSchema = z.strictObject({
   completingTriggers: z.array(id).optional(),
   cancellingOutcomes: z.array(z.strictObject({ outcome: id, reason: z.string().regex(/^[A-Z0-9_]+$/), rule: ruleId })).optional(),
   blockedUntil: blockerSchema.optional(),
+  checklistBlocks: z.boolean().optional().describe("Whether this kind's checklist items block completion; overrides checklistGate.itemsBlock"),
   outOfScope: z.boolean().optional(),
 });
+
+export const checklistGateSchema = z
+  .strictObject({
+    source,
+    itemsBlock: z.boolean().optional().describe('Every checklist item blocks completion unless its kind or the item says otherwise. Default false'),
+    meetingWaitsForBlockingItems: z.boolean().optional().describe('A meeting cannot be recorded as held while a blocking item is open'),
+    historicGaps: z.boolean().optional().describe('An item may be recorded as a historic gap'),
+    signOffEscalation: raisedEscalationSchema
+      .optional()
+      .describe('Blocking items open at the timed completion: the transfer waits for them (signed off late) and this escalation is raised'),
+    deferOpenItems: z.boolean().optional().describe('Items open at completion are deferred, due outstandingItemsDue after it'),
+    decisionClockCompletes: z
+      .boolean()
+      .optional()
+      .describe('An agreed-date completion falls at the end of the decision clock (the completion deadline counted from decidedOn); blocking items open then send the case back to the next meeting'),
+  })
+  .describe('How open checklist items affect completion (DOMAIN §6.0)');
 
 const rungSchema = z.strictObject({ rank: managerRank, titles: z.array(text).min(1) });
 
@@ -197,8 +218,18 @@ export const policySchema = z
       permitted: z.array(z.strictObject({ reason: z.string().regex(/^[A-Z0-9_]+$/), source })),
       forbidden: z.array(z.strictObject({ reason: z.string().regex(/^[A-Z0-9_]+$/), rule: ruleId, source, instead: text })),
     }),
-    checklistGate: z.strictObject({ gate: z.enum(GATE_VALUES), source }),
+    checklistGate: checklistGateSchema,
+    agreedTasks: z
+      .strictObject({
+        idPrefix: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*-$/, 'must be lower-case words joined by hyphens, ending in a hyphen'),
+        blocking: z.boolean(),
+        source,
+      })
+      .optional()
+      .describe('Tasks agreed at the decision become checklist items with this id prefix. Default: agreed-task-, not blocking'),
+    siblingRule: ruleId.optional().describe('The rule that keeps siblings together: a sibling left out needs a best-interest exemption'),
     queueClearedBy: z.array(z.enum(['allocation', 'meeting-held'])).min(1).optional(),
+    queueEscalation: raisedEscalationSchema.optional().describe('Completed into the receiving team\'s queue with no named worker: who is told'),
     outstandingItemsDue: z.strictObject({ within: durationSchema, rule: ruleId, source }).optional(),
     window: z
       .strictObject({
@@ -206,6 +237,7 @@ export const policySchema = z
         rule: ruleId,
         source,
         proposeEnd: z.literal('roll-back-to-working-day'),
+        meetingRule: ruleId.optional().describe('The rule a transfer meeting outside the window breaks'),
         autoCompleteAt: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time HH:MM'),
       })
       .optional()
@@ -241,7 +273,7 @@ const _same: [
   Same<z.infer<typeof side>, Side>,
   Same<(typeof MET_BY_VALUES)[number], MetBy>,
   Same<(typeof COMPLETION_VALUES)[number], CompletionHow>,
-  Same<(typeof GATE_VALUES)[number], ChecklistGate>,
+  Same<z.infer<typeof raisedEscalationSchema>, RaisedEscalation>,
   Same<z.infer<typeof missActionSchema>, MissAction>,
   Same<z.infer<typeof blockerSchema>, Blocker>,
 ] = [true, true, true, true, true, true, true];

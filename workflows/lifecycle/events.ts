@@ -27,7 +27,7 @@ export function* complete(m: TransferModel, now: string, row: 'T6' | 'T7' | 'T8'
   // Met before rescheduling: the new schedule no longer arms pre-completion clocks.
   meetDeadlines(m, now, 'completion');
   const schedule = yield* reschedule(m, now);
-  if (m.digest?.checklistGate === 'deferred' && schedule.remediationDueOn) {
+  if (m.digest?.checklistGate?.deferOpenItems && schedule.remediationDueOn) {
     for (const item of s.checklist) {
       if (item.state !== 'open') continue;
       item.state = 'deferred';
@@ -39,7 +39,7 @@ export function* complete(m: TransferModel, now: string, row: 'T6' | 'T7' | 'T8'
   settle(m, now);
 }
 
-/** LBBD: the agreed date passed without sign-off; the last blocking item (or waiver) completes it. */
+/** The agreed date passed without sign-off: the last blocking item (or waiver) completes it. */
 function* completeIfSignedOff(m: TransferModel, now: string): Asks<void> {
   if (m.regions.signOff === 'overdue' && blockingOpen(m).length === 0) yield* complete(m, now, 'T9', 'agreed-date', yield* localDate(now));
 }
