@@ -267,7 +267,7 @@ export interface ScheduleFacts {
 
 /** What holds a transfer in BLOCKED until it happens. */
 export interface Blocker {
-  /** A forum decision (e.g. LBBD deciding a transfer-in), or a checklist item being done. */
+  /** A forum decision (e.g. the receiving authority deciding a transfer-in), or a checklist item being done. */
   by: 'decision' | 'checklist-item';
   itemId?: string;
   rule: string;
