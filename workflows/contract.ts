@@ -159,6 +159,7 @@ export type MetBy =
   | 'trigger'
   | 'completion'
   | 'remediation-done'
+  | 'checklist-item'
   | 'never';
 
 export interface DeadlineSpec {
@@ -172,6 +173,8 @@ export interface DeadlineSpec {
   metBy: MetBy;
   /** With metBy 'trigger': only this trigger event meets it. */
   metByEvent?: string;
+  /** With metBy checklist-item: the item whose completion meets it. */
+  metByItem?: string;
   /** Recurring: the workflow asks for a new schedule when an occurrence passes. */
   repeats?: boolean;
   onMissed: MissAction;
@@ -229,7 +232,7 @@ export interface Schedule {
   window?: { opensOn: string; endsOn: string; originalEndsOn: string };
   /** The timed completion (window end or agreed date), if the kind has one. */
   completionTimer?: { at: string; effectiveOn: string; how: CompletionHow };
-  /** SOM: when agreed tasks are open at this instant the case goes back to the meeting. */
+  /** When blocking items are open at this instant the case goes back to the meeting. */
   returnToMeetingAt?: { at: string; nextMeetingOn: string };
   deadlines: DeadlineSpec[];
   checklist: ChecklistTemplate[];
@@ -263,6 +266,8 @@ export interface ScheduleFacts {
   awaitingDecision?: boolean;
   /** The instant the schedule is computed for (recurring obligations are armed up to it). */
   asOf?: string;
+  /** The day each reported trigger event happened (the latest report of each), for clocks anchored on a named event. */
+  eventsOn?: Record<string, string>;
 }
 
 /** What holds a transfer in BLOCKED until it happens. */
@@ -303,6 +308,8 @@ export interface PolicyDigest {
   permittedRejectionReasons: string[];
   forbiddenRejectionReasons: { reason: string; rule: string; source: string; instead: string }[];
   escalation: { source: string };
+  /** The kind's own trigger events: reporting one moves the trigger date. */
+  triggerEvents?: string[];
   /** Trigger events that complete this kind of transfer (T7). */
   completingTriggers: string[];
   /** Trigger outcomes that cancel it (T10), e.g. return home within 12 weeks. */

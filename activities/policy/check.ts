@@ -204,6 +204,10 @@ export function checkPolicy(p: Policy): (Omit<PolicyProblem, 'file'> & { segment
       problem([...at, 'phase'], `a clock counted from ${d.anchor} runs after completion: set phase: after-completion`, d.rule);
     }
     if (d.metByEvent && d.metBy !== 'trigger') problem([...at, 'metByEvent'], 'metByEvent only applies with metBy: trigger', d.rule);
+    if (d.metBy === 'checklist-item' && !itemIds.has(d.metByItem ?? '')) {
+      problem([...at, 'metByItem'], `is met by checklist item "${d.metByItem ?? ''}", which the checklist does not have`, d.rule);
+    }
+    if (d.metByItem && d.metBy !== 'checklist-item') problem([...at, 'metByItem'], 'metByItem only applies with metBy: checklist-item', d.rule);
     if (d.onMissed.kind === 'escalate') {
       const from = rank(d.onMissed.fromRank);
       if (!p.escalationLadder.some((r) => rank(r.rank) >= from)) {

@@ -23,6 +23,7 @@ export function policyDigest(policy: Policy, kindId: string): PolicyDigest {
     permittedRejectionReasons: policy.rejection.permitted.map((p) => p.reason),
     forbiddenRejectionReasons: policy.rejection.forbidden,
     escalation: { source: policy.escalationResponse.source },
+    triggerEvents: kind.trigger.events,
     completingTriggers: kind.completingTriggers ?? [],
     cancellingOutcomes: kind.cancellingOutcomes ?? [],
     usesDecision: Boolean(policy.meeting) || kind.completion.includes('agreed-date'),

@@ -210,6 +210,7 @@ export class ScheduleEngine {
       source: rule.source,
       metBy: rule.metBy,
       metByEvent: rule.metByEvent,
+      metByItem: rule.metByItem,
       onMissed: rule.onMissed,
     };
   }
@@ -224,6 +225,7 @@ export class ScheduleEngine {
     if (typeof anchor === 'object') {
       const child = req.children[0];
       if ('birthday' in anchor) return child ? { date: this.calendar.addYears(child.dateOfBirth, anchor.birthday) } : undefined;
+      if ('event' in anchor) return point(facts.eventsOn?.[anchor.event] ?? (req.trigger.event === anchor.event ? req.trigger.date : undefined));
       return point(child?.facts?.[anchor.childFact]);
     }
     switch (anchor) {

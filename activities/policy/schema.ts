@@ -17,7 +17,8 @@ import type {
 const MANAGER_RANK_VALUES = ['line-manager', 'team-manager', 'service-manager', 'head-of-service', 'assistant-director', 'director'] as const;
 const SIDE_VALUES = ['transferring', 'receiving'] as const;
 const MET_BY_VALUES = [
-  'notification', 'acknowledgement', 'allocation', 'meeting-held', 'decision', 'trigger', 'completion', 'remediation-done', 'never',
+  'notification', 'acknowledgement', 'allocation', 'meeting-held', 'decision', 'trigger', 'completion', 'remediation-done', 'checklist-item',
+  'never',
 ] as const;
 const COMPLETION_VALUES = ['meeting', 'trigger-event', 'agreed-date', 'window-end', 'manual'] as const;
 
@@ -59,6 +60,7 @@ export const anchorSchema = z
     ]),
     z.strictObject({ birthday: z.number().int().min(0).max(25) }).describe("The (first) child's birthday at this age"),
     z.strictObject({ childFact: z.enum(CHILD_DATE_FACTS) }).describe("A date among the (first) child's facts"),
+    z.strictObject({ event: id }).describe('The day a named event was reported (a trigger event such as second-review or core-group), or the start trigger if it is that event'),
   ])
   .describe('The date a clock counts from');
 
@@ -118,6 +120,7 @@ export const deadlineRuleSchema = z.strictObject({
   when: conditionSchema.optional().describe('Only armed when this condition on the facts holds'),
   repeatEvery: durationSchema.optional().describe('A recurring obligation: the next occurrence is armed as each passes'),
   metByEvent: id.optional().describe('With metBy trigger: only this trigger event meets it'),
+  metByItem: id.optional().describe('With metBy checklist-item: the checklist item whose completion meets it'),
 });
 
 const boundSubject = z.enum(['windowEnd', 'trigger', 'agreedTransferOn', 'meetingOn']);

@@ -117,7 +117,8 @@ export function meetDeadlines(m: TransferModel, now: string, by: DeadlineSpec['m
   for (const d of m.transfer.deadlines) {
     const spec = specFor(m, d);
     if ((d.state !== 'pending' && d.state !== 'missed') || spec?.metBy !== by) continue;
-    if (spec.metByEvent && spec.metByEvent !== event) continue;
+    const only = by === 'checklist-item' ? spec.metByItem : spec.metByEvent;
+    if (only && only !== event) continue;
     // A missed deadline stays missed; what it asked for has now happened, late.
     if (d.state === 'pending') d.state = 'met';
     fulfilled.add(d.id);

@@ -90,6 +90,7 @@ function settingsBlock(s: Spec): Map<string, string> {
 function anchorOk(a: Anchor): boolean {
   if (typeof a === 'string') return true;
   if ('birthday' in a) return Number.isInteger(a.birthday) && a.birthday >= 0 && a.birthday <= 25;
+  if ('event' in a) return typeof a.event === 'string';
   return typeof a.childFact === 'string';
 }
 function dupes(ids: string[]): string[] {
