@@ -71,6 +71,7 @@ export type Condition =
   | { fact: Fact }
   | { ageAtLeast: number }
   | { kind: string[] }
+  | { reported: string }
   | { allOf: Condition[] }
   | { anyOf: Condition[] }
   | { not: Condition };
@@ -83,6 +84,7 @@ export const conditionSchema: z.ZodType<Condition> = z
       z.strictObject({ fact: z.enum(FACTS) }),
       z.strictObject({ ageAtLeast: z.number().int().min(0) }),
       z.strictObject({ kind: z.array(z.string().regex(/^[a-z0-9-]+\*?$/)).min(1) }).describe('Transfer kinds; a trailing * matches a prefix'),
+      z.strictObject({ reported: id }).describe('Once this event has been reported (the start trigger, or a later trigger event)'),
       z.strictObject({ allOf: z.array(conditionSchema).min(1) }),
       z.strictObject({ anyOf: z.array(conditionSchema).min(1) }),
       z.strictObject({ not: conditionSchema }),

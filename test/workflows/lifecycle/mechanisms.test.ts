@@ -1,6 +1,6 @@
 // General mechanisms a protocol can use without any engine change, on an invented authority's
-// policy: a clock anchored on a named event, a deadline met by a checklist item, and a recurring
-// report that does not move the trigger date.
+// policy: a clock anchored on a named event, a deadline met by a checklist item, one armed only once
+// another event is reported, and a recurring report that does not move the trigger date.
 import { createActivities } from '../../../activities';
 import { checkPolicy } from '../../../activities/policy/check';
 import { PolicyRegistry } from '../../../activities/policy/registry';
@@ -68,6 +68,17 @@ const policy: Policy = {
       metByEvent: 'weekly-visit',
       onMissed: { kind: 'flag' },
     },
+    {
+      id: 'allocation-after-core-group',
+      rule: 'T-ESH-03',
+      source: src,
+      what: 'Once a core group has met, a worker is allocated within 10 days of the referral',
+      anchor: { event: 'referral' },
+      offset: { unit: 'days', n: 10 },
+      when: { reported: 'core-group' },
+      metBy: 'allocation',
+      onMissed: { kind: 'flag' },
+    },
   ],
   bounds: [],
   checklist: [
@@ -77,6 +88,7 @@ const policy: Policy = {
   rules: [
     { id: 'T-ESH-01', text: 'Core group notes within 5 working days of the core group', source: src, use: 'deadline' },
     { id: 'T-ESH-02', text: 'A weekly visit', source: src, use: 'deadline' },
+    { id: 'T-ESH-03', text: 'Allocation within 10 days of the referral once a core group has met', source: src, use: 'deadline' },
     { id: 'T-ESH-09', text: 'An escalated manager answers within 2 working days', source: src, use: 'information' },
   ],
   settings: {},
@@ -102,6 +114,7 @@ test('a clock on a named event, met by a checklist item; a recurring report leav
   let m = (await run(start(input, { now: at(TODAY), workflowId: WORKFLOW_ID }))).model;
   // No core group yet: its clock is not armed. The weekly visit counts from the referral (the start trigger).
   expect(pending(m, 'T-ESH-01')).toEqual([]);
+  expect(pending(m, 'T-ESH-03')).toEqual([]);
   expect(pending(m, 'T-ESH-02')).toEqual([plus(TODAY, 7)]);
 
   const event = async (name: 'trigger' | 'checklistItem', payload: object, on: string) =>
@@ -110,6 +123,7 @@ test('a clock on a named event, met by a checklist item; a recurring report leav
   const coreGroupOn = plus(TODAY, 2);
   m = await event('trigger', { event: 'core-group', on: coreGroupOn }, coreGroupOn);
   expect(pending(m, 'T-ESH-01')).toEqual([calendar.addWorkingDays(coreGroupOn, 5)]);
+  expect(pending(m, 'T-ESH-03')).toEqual([plus(TODAY, 10)]);
 
   // Another item does not meet it; the named one does.
   m = await event('checklistItem', { itemId: 'esh-case-summary', state: 'done' }, coreGroupOn);
