@@ -1,6 +1,6 @@
 // Activities: the workflow's only way to reach calendar/policy code and the outside world.
 // `createActivities(deps)` lets tests and the worker inject the calendar, the policies and sinks.
-import type { AuthorityId, PolicyDigest, Schedule, ScheduleFacts, TransferEventMessage, UnitSettings } from '../workflows/definitions';
+import type { AuthorityId, PinnedPolicy, PolicyDigest, Schedule, ScheduleFacts, TransferEventMessage, UnitSettings } from '../workflows/definitions';
 import { loadConfig, unitSettingsOf } from '../config';
 import {
   deliverySettings,
@@ -11,9 +11,9 @@ import {
   type WebhookSettings,
 } from './notifications';
 import { loadCalendar, type Calendar } from './policy/calendar/calendar';
-import { policyDigest } from './policy/digest';
+import { pinnedPolicy, policyDigest } from './policy/digest';
 import { policiesFrom, type PolicyRegistry } from './policy/registry';
-import { scheduleEngines } from './policy/schedule';
+import { ScheduleEngine, scheduleEngines } from './policy/schedule';
 import type { Policy } from './policy/types';
 
 /** The audit part of a published event: who did what, when, and the status before and after. */
@@ -66,39 +66,48 @@ export function createActivities(overrides: Partial<ActivityDeps> = {}) {
   const engine = scheduleEngines(deps.calendar, deps.units);
   const audited = recentKeys();
   /**
-   * The policy a transfer runs under: the version it names, else the one in force today. (Pinning
-   * the version in the workflow's state comes with the workflow rework; the version is accepted here
-   * already so that step needs no activity change.)
+   * The policy a transfer runs under: the version pinned in its model when it carries one (DOMAIN
+   * §3.7, whatever is loaded now), else the loaded version it names, else the one in force today.
    */
-  const policyOf = (authority: AuthorityId, version?: string): Policy => {
+  const policyOf = (authority: AuthorityId, version?: string, pinned?: PinnedPolicy): Policy => {
+    if (pinned) {
+      if (pinned.authority !== authority) throw new Error(`The pinned policy is ${pinned.authority}'s, not ${authority}'s`);
+      return pinned as unknown as Policy;
+    }
     if (version) {
-      const pinned = deps.policies.policyFor(authority, version);
-      if (!pinned) throw new Error(`No ${authority} policy version ${version} is loaded`);
-      return pinned;
+      const named = deps.policies.policyFor(authority, version);
+      if (!named) throw new Error(`No ${authority} policy version ${version} is loaded`);
+      return named;
     }
     return deps.policies.inForce(authority, deps.calendar.toLocalDate(new Date().toISOString()));
   };
+  // A pinned policy arrives as a fresh copy on every call: its engine is not worth caching.
+  const engineFor = (policy: Policy, pinned: boolean) => (pinned ? new ScheduleEngine(policy, deps.calendar, deps.units) : engine(policy));
 
   return {
-    /** Local activity: the policy facts a running transfer keeps. */
+    /**
+     * Local activity, once at start: the policy facts a running transfer keeps, with the version
+     * it starts under pinned (recorded in history, so a replay and every later step see it).
+     */
     async loadPolicyDigest(input: { authority: AuthorityId; kind: string; policyVersion?: string }): Promise<PolicyDigest> {
-      return policyDigest(policyOf(input.authority, input.policyVersion), input.kind);
+      const policy = policyOf(input.authority, input.policyVersion);
+      return { ...policyDigest(policy, input.kind), policy: pinnedPolicy(policy, input.kind) };
     },
 
     /** Local activity: every clock, the window, the checklist and rule violations. */
-    async computeSchedule(facts: ScheduleFacts & { policyVersion?: string }): Promise<Schedule> {
-      const { policyVersion, ...rest } = facts;
-      return engine(policyOf(facts.request.authority, policyVersion)).compute(rest);
+    async computeSchedule(facts: ScheduleFacts & { policyVersion?: string; policy?: PinnedPolicy }): Promise<Schedule> {
+      const { policyVersion, policy: pinned, ...rest } = facts;
+      return engineFor(policyOf(facts.request.authority, policyVersion, pinned), Boolean(pinned)).compute(rest);
     },
 
     /** Local activity: when an escalation raised now must be answered before it climbs. */
-    async escalationRespondBy(input: { authority: AuthorityId; raisedAt: string; reason?: string; policyVersion?: string }): Promise<string> {
-      const policy = policyOf(input.authority, input.policyVersion);
+    async escalationRespondBy(input: { authority: AuthorityId; raisedAt: string; reason?: string; policyVersion?: string; policy?: PinnedPolicy }): Promise<string> {
+      const policy = policyOf(input.authority, input.policyVersion, input.policy);
       const raised = input.reason ? policy.raisedEscalations?.find((r) => r.reason === input.reason) : undefined;
       const within = raised?.respondWithin ?? policy.escalationResponse.within;
       if (within.unit === 'hours') return deps.calendar.addHours(input.raisedAt, within.n);
       const raisedOn = deps.calendar.toLocalDate(input.raisedAt);
-      return deps.calendar.breachInstant(engine(policy).shift(raisedOn, within));
+      return deps.calendar.breachInstant(engineFor(policy, Boolean(input.policy)).shift(raisedOn, within));
     },
 
     /** Local activity: the London calendar day of an instant (for effective dates). */

@@ -23,6 +23,7 @@ const MET_BY_ROUTE: Record<string, string> = {
   'meeting-held': '`meeting` (held)',
   decision: '`decision`',
   'remediation-done': '`remediation` (item fixed)',
+  'checklist-item': '`checklist/{itemId}` (the item done)',
 };
 
 const code = (xs: string[]) => (xs.length ? xs.map((x) => `\`${x}\``).join(', ') : '—');

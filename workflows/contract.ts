@@ -163,6 +163,7 @@ export type MetBy =
   | 'trigger'
   | 'completion'
   | 'remediation-done'
+  | 'checklist-item'
   | 'never';
 
 export interface DeadlineSpec {
@@ -176,6 +177,8 @@ export interface DeadlineSpec {
   metBy: MetBy;
   /** With metBy 'trigger': only this trigger event meets it. */
   metByEvent?: string;
+  /** With metBy checklist-item: the item whose completion meets it. */
+  metByItem?: string;
   /** Recurring: the workflow asks for a new schedule when an occurrence passes. */
   repeats?: boolean;
   /** Counted from the forum's decision: a new decision starts it again (no other clock). */
@@ -185,8 +188,28 @@ export interface DeadlineSpec {
 
 export type CompletionHow = 'meeting' | 'trigger-event' | 'agreed-date' | 'window-end' | 'manual';
 
-/** How the checklist gates completion (DOMAIN §6.0). */
-export type ChecklistGate = 'non-blocking' | 'sign-off' | 'agreed-tasks' | 'deferred' | 'remediation';
+/** An escalation the policy raises without a deadline: to the lowest person at or above the rank on that side. */
+export interface RaisedEscalation {
+  side: Side;
+  fromRank: ManagerRank;
+  reason: string;
+}
+
+/**
+ * How open checklist items affect a transfer (DOMAIN §6.0), in protocol terms: which items block
+ * (per item, per kind, or every item, decided by the schedule engine) and what happens to blocking
+ * items still open at each point.
+ */
+export interface ChecklistGate {
+  /** A meeting cannot be recorded as held while a blocking item is open. */
+  meetingWaitsForBlockingItems: boolean;
+  /** Items may be recorded as historic gaps (a record gap from before, signed off as such). */
+  historicGaps: boolean;
+  /** Open blocking items at the timed completion: the transfer waits, signed off late, and this escalation is raised. */
+  signOffEscalation?: RaisedEscalation;
+  /** Items left open at completion are deferred to the due date the schedule gives (`remediationDueOn`). */
+  deferOpenItems: boolean;
+}
 
 export interface ChecklistTemplate {
   itemId: string;
@@ -242,7 +265,7 @@ export interface Schedule {
   window?: { opensOn: string; endsOn: string; originalEndsOn: string };
   /** The timed completion (window end or agreed date), if the kind has one. */
   completionTimer?: { at: string; effectiveOn: string; how: CompletionHow };
-  /** SOM: when agreed tasks are open at this instant the case goes back to the meeting. */
+  /** When blocking items are open at this instant the case goes back to the meeting. */
   returnToMeetingAt?: { at: string; nextMeetingOn: string };
   deadlines: DeadlineSpec[];
   checklist: ChecklistTemplate[];
@@ -291,30 +314,52 @@ export interface ScheduleFacts {
   completingOn?: string;
   /** When the transfer meeting was held (preconditions of an early transfer count from it). */
   meetingHeldOn?: string;
+  /** The day each reported trigger event happened (the latest report of each), for clocks anchored on a named event. */
+  eventsOn?: Record<string, string>;
 }
 
 /** What holds a transfer in BLOCKED until it happens. */
 export interface Blocker {
-  /** A forum decision (e.g. LBBD deciding a transfer-in), or a checklist item being done. */
+  /** A forum decision (e.g. the receiving authority deciding a transfer-in), or a checklist item being done. */
   by: 'decision' | 'checklist-item';
   itemId?: string;
   rule: string;
   reason: string;
 }
 
+/**
+ * The policy version a transfer started under, as it was loaded (DOMAIN §3.7): the policy file's
+ * content for the transfer's kind. Kept in the model, so every later schedule, check and escalation
+ * uses it, whatever file is in force when they run. Opaque to the workflow: only the schedule
+ * engine (an activity) reads it.
+ */
+export interface PinnedPolicy {
+  authority: AuthorityId;
+  policyVersion: string;
+  [field: string]: unknown;
+}
+
 /** What the workflow keeps of its policy, fetched once at start (and so fixed for replay). */
 export interface PolicyDigest {
   authority: AuthorityId;
   policyVersion: string;
+  /** The whole pinned version; absent only in runs recorded before pinning. */
+  policy?: PinnedPolicy;
   kindTitle: string;
   completion: CompletionHow[];
   checklistGate: ChecklistGate;
+  /** Completed into the receiving team's queue with no named worker: this escalation is raised. */
+  queueEscalation?: RaisedEscalation;
+  /** The rule a transfer meeting outside the window breaks. */
+  windowMeetingRule?: string;
   exceptionApproval: { sides: Side[]; minRank: ManagerRank; source: string };
   permittedRejectionReasons: string[];
   forbiddenRejectionReasons: { reason: string; rule: string; source: string; instead: string }[];
   escalation: { source: string };
   /** The escalations people may raise on this kind (absent in digests recorded before issue 9). */
   raisedEscalations?: RaisedEscalationRule[];
+  /** The kind's own trigger events: reporting one moves the trigger date (a recurring report does not). */
+  movingTriggerEvents?: string[];
   /** Trigger events that complete this kind of transfer (T7). */
   completingTriggers: string[];
   /** Trigger outcomes that cancel it (T10), e.g. return home within 12 weeks. */

@@ -5,6 +5,7 @@ import type {
   Blocker,
   CompletionHow,
   DeadlineState,
+  MetBy,
   Person,
   RuleFlag,
   RuleViolation,
@@ -78,6 +79,9 @@ export interface TransferTask {
   raisedAt: string;
   state: 'open' | 'done';
 }
+
+/** A deadline as a published message carries it: with what meets it, so notices need no rule ids. */
+export type PublishedDeadline = Deadline & { metBy?: MetBy };
 
 export type ExceptionKind = 'extend-window' | 'waive-items' | 'hold' | 'resume' | 'cancel-transfer';
 
@@ -167,7 +171,7 @@ export interface HistoryEntry {
 
 /**
  * The parallel regions of DOMAIN §3.2 beside the status, each as a named state. `signOff` is
- * `overdue` when the agreed date passed without the checklist signed off (LBBD: the transfer waits).
+ * `overdue` when the agreed date passed without the checklist signed off (where the policy makes the transfer wait for sign-off).
  */
 export interface TransferRegions {
   allocation: 'team-identified' | 'worker-identified';
@@ -297,12 +301,12 @@ export interface TransferEventMessage {
     meeting: TransferState['meeting'];
     completion?: Completion;
     remediation?: TransferState['remediation'];
-    /** Escalations raised and deadlines missed in this step. */
+    /** Escalations raised and deadlines missed in this step; each deadline with what meets it. */
     raised: Escalation[];
     /** Exceptions requested in this step that wait for approval. */
     awaitingApproval?: TransferException[];
-    missed: Deadline[];
-    pendingDeadlines: Deadline[];
+    missed: PublishedDeadline[];
+    pendingDeadlines: PublishedDeadline[];
     outstandingItems: string[];
   };
 }

@@ -33,10 +33,6 @@ export interface ComposeOptions {
   organizer?: { name?: string; email: string };
 }
 
-/** ISL: the receiving manager's acknowledgement [IMPL ackSlaWorkingDays]. */
-export const ACKNOWLEDGEMENT_RULE = 'T-ISL-07';
-/** SWK: the referring social worker's record remediation (004 §3.8). */
-export const REMEDIATION_RULE = 'T-SWK-05';
 
 const COMPLETED = ['completed', 'post-transfer', 'closed'];
 // The step's detail is captured when the step is published; the snapshot's objects are not copies
@@ -168,14 +164,14 @@ export function composeNotices(message: TransferEventMessage, opts: ComposeOptio
   const notificationRecorded =
     message.event === 'notification' || (message.event === 'started' && message.statusAfter === 'notified' && Boolean(s.window));
   if (notificationRecorded) {
-    const ack = s.pendingDeadlines.find((d) => d.rule === ACKNOWLEDGEMENT_RULE);
+    const ack = s.pendingDeadlines.find((d) => d.metBy === 'acknowledgement');
     const facts: [string, string][] = [...route];
     if (s.window) facts.push(['Transfer window', `${formatDate(s.window.opensOn)} to ${formatDate(s.window.endsOn)}`]);
     if (ack) facts.push(['Acknowledgement due', formatInstant(ack.due)]);
     add(
       'notification',
       'notification',
-      // The ISL addressee list (isl-notify-recipients, 000 §9).
+      // The addressees of a written notification (DOMAIN: the receiving and transferring managers and workers).
       [people.receivingManager, receivingLineManager(s), people.receivingSocialWorker, people.allocatedSocialWorker, people.lineManager],
       `Transfer notification: ${label} from ${s.from.service} to ${s.to.service}`,
       {
@@ -189,7 +185,7 @@ export function composeNotices(message: TransferEventMessage, opts: ComposeOptio
     );
   }
 
-  const ackMissed = s.missed.find((d) => d.rule === ACKNOWLEDGEMENT_RULE);
+  const ackMissed = s.missed.find((d) => d.metBy === 'acknowledgement');
   if (ackMissed) {
     const escalated = s.raised.some((e) => e.deadlineId === ackMissed.id);
     add(
@@ -322,7 +318,7 @@ export function composeNotices(message: TransferEventMessage, opts: ComposeOptio
     );
   }
 
-  const remediationMissed = s.missed.find((d) => d.rule === REMEDIATION_RULE);
+  const remediationMissed = s.missed.find((d) => d.metBy === 'remediation-done');
   if (remediationMissed) {
     const open = (r?.items ?? []).filter((i) => i.state === 'open');
     add(

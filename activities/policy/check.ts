@@ -204,6 +204,10 @@ export function checkPolicy(p: Policy): (Omit<PolicyProblem, 'file'> & { segment
       problem([...at, 'phase'], `a clock counted from ${d.anchor} runs after completion: set phase: after-completion`, d.rule);
     }
     if (d.metByEvent && d.metBy !== 'trigger') problem([...at, 'metByEvent'], 'metByEvent only applies with metBy: trigger', d.rule);
+    if (d.metBy === 'checklist-item' && !itemIds.has(d.metByItem ?? '')) {
+      problem([...at, 'metByItem'], `is met by checklist item "${d.metByItem ?? ''}", which the checklist does not have`, d.rule);
+    }
+    if (d.metByItem && d.metBy !== 'checklist-item') problem([...at, 'metByItem'], 'metByItem only applies with metBy: checklist-item', d.rule);
     if (d.onMissed.kind === 'escalate' || d.onMissed.kind === 'task') {
       const from = rank(d.onMissed.fromRank);
       if (!p.escalationLadder.some((r) => rank(r.rank) >= from)) {
@@ -229,6 +233,22 @@ export function checkPolicy(p: Policy): (Omit<PolicyProblem, 'file'> & { segment
   });
   if (p.outstandingItemsDue) cites(['outstandingItemsDue', 'rule'], p.outstandingItemsDue.rule);
   if (p.window) cites(['window', 'rule'], p.window.rule);
+  if (p.window?.meetingRule) cites(['window', 'meetingRule'], p.window.meetingRule);
+  if (p.siblingRule) cites(['siblingRule'], p.siblingRule);
+  const raised = (segments: Segment[], e: { fromRank: string } | undefined) => {
+    if (e && !p.escalationLadder.some((r) => rank(r.rank) >= rank(e.fromRank))) {
+      problem([...segments, 'fromRank'], `escalates from ${e.fromRank}, but no rung of the escalation ladder is that senior`);
+    }
+  };
+  raised(['checklistGate', 'signOffEscalation'], p.checklistGate.signOffEscalation);
+  raised(['queueEscalation'], p.queueEscalation);
+  if (p.checklistGate.deferOpenItems && !p.outstandingItemsDue) {
+    problem(['checklistGate', 'deferOpenItems'], 'defers open items, so the policy needs outstandingItemsDue (when they fall due)');
+  }
+  if (p.checklistGate.decisionClockCompletes) {
+    const clock = p.deadlines.some((d) => d.metBy === 'completion' && d.anchor === 'decidedOn');
+    if (!clock) problem(['checklistGate', 'decisionClockCompletes'], 'needs a deadline met by completion and counted from decidedOn (the decision clock)');
+  }
 
   p.rules.forEach((r, i) => {
     if (r.use === 'deadline' && !p.deadlines.some((d) => d.rule === r.id)) {

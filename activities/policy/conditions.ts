@@ -8,6 +8,8 @@ export interface FactContext {
   facts: Set<Fact>;
   /** Youngest age among the children on the reference date. */
   age?: number;
+  /** Events reported so far (the start trigger among them). */
+  reported: Set<string>;
 }
 
 const LEGAL_STATUS_FACTS: [RegExp, Fact[]][] = [
@@ -61,7 +63,8 @@ export function factContext(calendar: Calendar, facts: ScheduleFacts, kind: stri
   if (/early help|targeted|bright (start|futures)|\btys\b|supporting families/i.test(`${req.to.service} ${req.to.team}`)) {
     out.add('receivingEarlyHelp');
   }
-  return { kind, facts: out, age: youngest };
+  const reported = new Set([req.trigger.event, ...Object.keys(facts.eventsOn ?? {})]);
+  return { kind, facts: out, age: youngest, reported };
 }
 
 export function evaluate(c: Condition, ctx: FactContext): boolean {
@@ -69,6 +72,7 @@ export function evaluate(c: Condition, ctx: FactContext): boolean {
   if ('fact' in c) return ctx.facts.has(c.fact);
   if ('ageAtLeast' in c) return ctx.age !== undefined && ctx.age >= c.ageAtLeast;
   if ('kind' in c) return c.kind.some((k) => (k.endsWith('*') ? ctx.kind.startsWith(k.slice(0, -1)) : ctx.kind === k));
+  if ('reported' in c) return ctx.reported.has(c.reported);
   if ('allOf' in c) return c.allOf.every((x) => evaluate(x, ctx));
   if ('anyOf' in c) return c.anyOf.some((x) => evaluate(x, ctx));
   return !evaluate(c.not, ctx);
@@ -80,6 +84,7 @@ export function describe(c: Condition): string {
   if ('fact' in c) return c.fact;
   if ('ageAtLeast' in c) return `aged ${c.ageAtLeast} or over`;
   if ('kind' in c) return `transfer kind ${c.kind.join(' or ')}`;
+  if ('reported' in c) return `once ${c.reported} is reported`;
   if ('allOf' in c) return c.allOf.map(describe).join(' and ');
   if ('anyOf' in c) return `(${c.anyOf.map(describe).join(' or ')})`;
   return `not ${describe(c.not)}`;

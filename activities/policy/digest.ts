@@ -1,6 +1,6 @@
 // The part of a policy the workflow keeps in its state, fetched once at start so that later edits
 // to the policy data never change a running transfer's decisions.
-import type { PolicyDigest } from '../../workflows/definitions';
+import type { PinnedPolicy, PolicyDigest } from '../../workflows/definitions';
 import { findKind } from './schedule';
 import type { Policy } from './types';
 
@@ -21,7 +21,14 @@ export function policyDigest(policy: Policy, kindId: string): PolicyDigest {
     policyVersion: policy.policyVersion,
     kindTitle: kind.title,
     completion: kind.completion,
-    checklistGate: policy.checklistGate.gate,
+    checklistGate: {
+      meetingWaitsForBlockingItems: policy.checklistGate.meetingWaitsForBlockingItems ?? false,
+      historicGaps: policy.checklistGate.historicGaps ?? false,
+      signOffEscalation: policy.checklistGate.signOffEscalation,
+      deferOpenItems: policy.checklistGate.deferOpenItems ?? false,
+    },
+    queueEscalation: policy.queueEscalation,
+    windowMeetingRule: policy.window?.meetingRule,
     exceptionApproval: policy.exceptionApproval,
     permittedRejectionReasons: policy.rejection.permitted.map((p) => p.reason),
     forbiddenRejectionReasons: policy.rejection.forbidden,
@@ -39,6 +46,24 @@ export function policyDigest(policy: Policy, kindId: string): PolicyDigest {
     blockedUntil: kind.blockedUntil,
     manualCompletion: kind.completion.includes('manual') ? policy.manualCompletion : undefined,
     triggerEvents: triggerEvents(policy, kind.id),
+    movingTriggerEvents: kind.trigger.events,
     triggerOutcomes: (kind.cancellingOutcomes ?? []).map((c) => c.outcome),
   };
+}
+
+/**
+ * The version a transfer keeps (DOMAIN §3.7): the whole policy, narrowed to what can reach a
+ * transfer of this kind (its kind, the clocks and bounds that apply to it) so the model stays small.
+ * Still a valid policy: the schedule engine runs on it unchanged.
+ */
+export function pinnedPolicy(policy: Policy, kindId: string): PinnedPolicy {
+  const kind = findKind(policy, kindId);
+  const forKind = <T extends { kinds?: string[] }>(rules: T[]) => rules.filter((r) => !r.kinds || r.kinds.includes(kind.id));
+  const pinned: Policy = {
+    ...policy,
+    kinds: [kind],
+    deadlines: forKind(policy.deadlines),
+    bounds: forKind(policy.bounds),
+  };
+  return JSON.parse(JSON.stringify(pinned)) as PinnedPolicy;
 }

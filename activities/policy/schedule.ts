@@ -92,7 +92,7 @@ export class ScheduleEngine {
       policyVersion: this.policy.policyVersion,
       calendarVersion: this.calendar.version,
       deadlines: [],
-      checklist: this.checklist(ctx, facts),
+      checklist: this.checklist(kind, ctx, facts),
       violations: [],
       warnings: [],
       flags: [],
@@ -149,7 +149,7 @@ export class ScheduleEngine {
     }
 
     const due = this.policy.outstandingItemsDue;
-    if (due && facts.completedOn && this.policy.checklistGate.gate === 'deferred') {
+    if (due && facts.completedOn && this.policy.checklistGate.deferOpenItems) {
       const dueOn = this.shift(facts.completedOn, due.within);
       schedule.remediationDueOn = dueOn;
       schedule.remediationDue = this.calendar.breachInstant(dueOn);
@@ -164,7 +164,7 @@ export class ScheduleEngine {
     return schedule;
   }
 
-  /** The Islington window: opens on notification, ends on the agreed (or proposed) end. */
+  /** The transfer window: opens on notification, ends on the agreed (or proposed) end. */
   private window(kind: TransferKind, facts: ScheduleFacts): Schedule['window'] {
     const spec = this.policy.window;
     if (!spec || !kind.completion.includes('window-end') || !facts.notifiedOn) return undefined;
@@ -178,8 +178,8 @@ export class ScheduleEngine {
   }
 
   /**
-   * A completion on an agreed date (LBBD allocation date, UNN agreed date), or, where the
-   * checklist gate is the Somerset "agreed tasks", the end of the decision clock.
+   * A completion on the agreed date, or, where the decision clock completes the transfer, at the
+   * end of that clock (with a return to the next meeting if blocking items are open then).
    */
   private agreedDateCompletion(
     kind: TransferKind,
@@ -187,14 +187,14 @@ export class ScheduleEngine {
     deadlines: DeadlineSpec[],
   ): { timer?: Schedule['completionTimer']; returnToMeetingAt?: Schedule['returnToMeetingAt'] } | undefined {
     if (!kind.completion.includes('agreed-date')) return undefined;
-    if (this.policy.checklistGate.gate === 'agreed-tasks') {
+    if (this.policy.checklistGate.decisionClockCompletes) {
       const clock = deadlines.find((d) => d.metBy === 'completion' && this.anchorOf(d.id) === 'decidedOn');
       if (!clock) return undefined;
       const meeting = this.policy.meeting;
       const nextMeetingOn = meeting?.weekday
         ? this.calendar.weekdayAfter(clock.dueOn, meeting.weekday)
         : this.calendar.addDays(clock.dueOn, meeting?.cadenceDays ?? 7);
-      // Not done by the end of the last day: on the next morning the case is in the tray (SOM-02).
+      // Not done by the end of the last day: on the next morning the case is in the team's queue.
       const timer = { at: clock.due, effectiveOn: this.calendar.toLocalDate(clock.due), how: 'agreed-date' as CompletionHow };
       return { timer, returnToMeetingAt: { at: clock.due, nextMeetingOn } };
     }
@@ -263,6 +263,7 @@ export class ScheduleEngine {
       source: rule.source,
       metBy: rule.metBy,
       metByEvent: rule.metByEvent,
+      metByItem: rule.metByItem,
       onMissed: rule.onMissed,
       fromDecision: rule.anchor === 'decidedOn' ? true : undefined,
     };
@@ -278,6 +279,7 @@ export class ScheduleEngine {
     if (typeof anchor === 'object') {
       const child = req.children[0];
       if ('birthday' in anchor) return child ? { date: this.calendar.addYears(child.dateOfBirth, anchor.birthday) } : undefined;
+      if ('event' in anchor) return point(facts.eventsOn?.[anchor.event] ?? (req.trigger.event === anchor.event ? req.trigger.date : undefined));
       return point(child?.facts?.[anchor.childFact]);
     }
     switch (anchor) {
@@ -435,7 +437,7 @@ export class ScheduleEngine {
 
   /** INV-7: a sibling left out of the transfer needs a recorded best-interest exemption. */
   private siblingViolations(facts: ScheduleFacts): RuleViolation[] {
-    const rule = this.policy.rules.find((r) => r.id.startsWith('R-SIB-') && r.use === 'routing');
+    const rule = this.policy.siblingRule ? this.policy.rules.find((r) => r.id === this.policy.siblingRule) : undefined;
     if (!rule) return [];
     const included = new Set(facts.request.children.map((c) => c.ref));
     const out: RuleViolation[] = [];
@@ -456,22 +458,24 @@ export class ScheduleEngine {
     return out;
   }
 
-  private checklist(ctx: FactContext, facts: ScheduleFacts): ChecklistTemplate[] {
-    const gate = this.policy.checklistGate.gate;
+  private checklist(kind: TransferKind, ctx: FactContext, facts: ScheduleFacts): ChecklistTemplate[] {
+    const blocksByDefault = kind.checklistBlocks ?? this.policy.checklistGate.itemsBlock ?? false;
     const items: ChecklistTemplate[] = this.policy.checklist
       .filter((item) => evaluate(item.appliesWhen, ctx))
       .map((item) => ({
         itemId: item.itemId,
         title: item.title,
         appliesBecause: appliesBecause(item.appliesWhen, item.source),
-        blocking: item.blocking ?? gate === 'sign-off',
+        blocking: item.blocking ?? blocksByDefault,
       }));
+    const tasks = this.policy.agreedTasks ?? { idPrefix: 'agreed-task-', blocking: false, source: this.policy.checklistGate.source };
     for (const task of facts.agreedTasks ?? []) {
+      const name = task.startsWith(tasks.idPrefix) ? task.slice(tasks.idPrefix.length) : task;
       items.push({
-        itemId: task.startsWith('som-agreed-task-') ? task : `som-agreed-task-${task}`,
-        title: `Agreed task: ${task.replace(/^som-agreed-task-/, '').replace(/-/g, ' ')}`,
-        appliesBecause: `agreed at the ${this.policy.meeting?.name ?? 'allocation meeting'} (${this.policy.checklistGate.source})`,
-        blocking: gate === 'agreed-tasks',
+        itemId: `${tasks.idPrefix}${name}`,
+        title: `Agreed task: ${name.replace(/-/g, ' ')}`,
+        appliesBecause: `agreed at the ${this.policy.meeting?.name ?? 'allocation meeting'} (${tasks.source})`,
+        blocking: tasks.blocking,
       });
     }
     return items;

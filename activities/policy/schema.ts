@@ -4,11 +4,11 @@
 import { z } from 'zod';
 import type {
   Blocker,
-  ChecklistGate,
   CompletionHow,
   ManagerRank,
   MetBy,
   MissAction,
+  RaisedEscalation,
   Side,
 } from '../../workflows/definitions';
 
@@ -17,10 +17,10 @@ import type {
 const MANAGER_RANK_VALUES = ['line-manager', 'team-manager', 'service-manager', 'head-of-service', 'assistant-director', 'director'] as const;
 const SIDE_VALUES = ['transferring', 'receiving'] as const;
 const MET_BY_VALUES = [
-  'notification', 'acknowledgement', 'allocation', 'meeting-held', 'decision', 'trigger', 'completion', 'remediation-done', 'never',
+  'notification', 'acknowledgement', 'allocation', 'meeting-held', 'decision', 'trigger', 'completion', 'remediation-done', 'checklist-item',
+  'never',
 ] as const;
 const COMPLETION_VALUES = ['meeting', 'trigger-event', 'agreed-date', 'window-end', 'manual'] as const;
-const GATE_VALUES = ['non-blocking', 'sign-off', 'agreed-tasks', 'deferred', 'remediation'] as const;
 
 export const FACTS = [
   'LAC', 's17', 's20', 's47', 'cpPlan', 'so', 'careOrder', 'po', 'sgo', 'inPLO', 'inProceedings', 'uasc', 'siblings',
@@ -64,6 +64,7 @@ export const anchorSchema = z
     ]),
     z.strictObject({ birthday: z.number().int().min(0).max(25) }).describe("The (first) child's birthday at this age"),
     z.strictObject({ childFact: z.enum(CHILD_DATE_FACTS) }).describe("A date among the (first) child's facts"),
+    z.strictObject({ event: id }).describe('The day a named event was reported (a trigger event such as second-review or core-group), or the start trigger if it is that event'),
   ])
   .describe('The date a clock counts from');
 
@@ -74,6 +75,7 @@ export type Condition =
   | { fact: Fact }
   | { ageAtLeast: number }
   | { kind: string[] }
+  | { reported: string }
   | { allOf: Condition[] }
   | { anyOf: Condition[] }
   | { not: Condition };
@@ -86,12 +88,17 @@ export const conditionSchema: z.ZodType<Condition> = z
       z.strictObject({ fact: z.enum(FACTS) }),
       z.strictObject({ ageAtLeast: z.number().int().min(0) }),
       z.strictObject({ kind: z.array(z.string().regex(/^[a-z0-9-]+\*?$/)).min(1) }).describe('Transfer kinds; a trailing * matches a prefix'),
+      z.strictObject({ reported: id }).describe('Once this event has been reported (the start trigger, or a later trigger event)'),
       z.strictObject({ allOf: z.array(conditionSchema).min(1) }),
       z.strictObject({ anyOf: z.array(conditionSchema).min(1) }),
       z.strictObject({ not: conditionSchema }),
     ]),
   )
   .describe('A condition on the transfer\'s facts');
+
+const automaticEscalationSchema = z
+  .strictObject({ side, fromRank: managerRank, reason: text })
+  .describe('An escalation to the lowest person at or above the rank on that side');
 
 const missActionSchema = z
   .discriminatedUnion('kind', [
@@ -123,6 +130,7 @@ export const deadlineRuleSchema = z.strictObject({
   repeatEvery: durationSchema.optional().describe('A recurring obligation: the next occurrence is armed as each passes'),
   metByEvent: id.optional().describe('With metBy trigger: only this trigger event meets it'),
   unitSetting: unitSetting.optional(),
+  metByItem: id.optional().describe('With metBy checklist-item: the checklist item whose completion meets it'),
 });
 
 const boundSubject = z.enum(['windowEnd', 'trigger', 'agreedTransferOn', 'meetingOn']);
@@ -133,7 +141,7 @@ export const boundCheckSchema = z.discriminatedUnion('kind', [
     kind: z.literal('blackout'),
     subject: boundSubject,
     fromMonthDay: z.string().regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'must be a month and day, MM-DD'),
-    toChildFact: z.literal('lastGcseExamOn'),
+    toChildFact: z.enum(CHILD_DATE_FACTS).describe("The blackout ends on this date among the children's facts (and starts on fromMonthDay of its year)"),
     when: conditionSchema,
     liftedByBestInterest: z.boolean(),
   }),
@@ -169,7 +177,7 @@ export const checklistItemSchema = z.strictObject({
   section: text,
   source,
   appliesWhen: conditionSchema,
-  blocking: z.boolean().optional().describe("Overrides the authority's checklist gate for this item"),
+  blocking: z.boolean().optional().describe("Whether this item blocks completion; overrides the kind's and the authority's default"),
 });
 
 const blockerSchema = z.strictObject({
@@ -193,12 +201,29 @@ export const transferKindSchema = z.strictObject({
   completingTriggers: z.array(id).optional(),
   cancellingOutcomes: z.array(z.strictObject({ outcome: id, reason: z.string().regex(/^[A-Z0-9_]+$/), rule: ruleId })).optional(),
   blockedUntil: blockerSchema.optional(),
+  checklistBlocks: z.boolean().optional().describe("Whether this kind's checklist items block completion; overrides checklistGate.itemsBlock"),
   outOfScope: z.boolean().optional(),
 });
 
 const manualCompletionSchema = z
   .strictObject({ minRank: managerRank, sides: z.array(side).min(1), source })
   .describe('Who may record a manual completion: managers of at least this rank on one of these sides');
+export const checklistGateSchema = z
+  .strictObject({
+    source,
+    itemsBlock: z.boolean().optional().describe('Every checklist item blocks completion unless its kind or the item says otherwise. Default false'),
+    meetingWaitsForBlockingItems: z.boolean().optional().describe('A meeting cannot be recorded as held while a blocking item is open'),
+    historicGaps: z.boolean().optional().describe('An item may be recorded as a historic gap'),
+    signOffEscalation: automaticEscalationSchema
+      .optional()
+      .describe('Blocking items open at the timed completion: the transfer waits for them (signed off late) and this escalation is raised'),
+    deferOpenItems: z.boolean().optional().describe('Items open at completion are deferred, due outstandingItemsDue after it'),
+    decisionClockCompletes: z
+      .boolean()
+      .optional()
+      .describe('An agreed-date completion falls at the end of the decision clock (the completion deadline counted from decidedOn); blocking items open then send the case back to the next meeting'),
+  })
+  .describe('How open checklist items affect completion (DOMAIN §6.0)');
 
 const rungSchema = z.strictObject({ rank: managerRank, titles: z.array(text).min(1) });
 
@@ -247,9 +272,19 @@ export const policySchema = z
       permitted: z.array(z.strictObject({ reason: z.string().regex(/^[A-Z0-9_]+$/), source })),
       forbidden: z.array(z.strictObject({ reason: z.string().regex(/^[A-Z0-9_]+$/), rule: ruleId, source, instead: text })),
     }),
-    checklistGate: z.strictObject({ gate: z.enum(GATE_VALUES), source }),
     manualCompletion: manualCompletionSchema.optional(),
+    checklistGate: checklistGateSchema,
+    agreedTasks: z
+      .strictObject({
+        idPrefix: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*-$/, 'must be lower-case words joined by hyphens, ending in a hyphen'),
+        blocking: z.boolean(),
+        source,
+      })
+      .optional()
+      .describe('Tasks agreed at the decision become checklist items with this id prefix. Default: agreed-task-, not blocking'),
+    siblingRule: ruleId.optional().describe('The rule that keeps siblings together: a sibling left out needs a best-interest exemption'),
     queueClearedBy: z.array(z.enum(['allocation', 'meeting-held'])).min(1).optional(),
+    queueEscalation: automaticEscalationSchema.optional().describe('Completed into the receiving team\'s queue with no named worker: who is told'),
     outstandingItemsDue: z.strictObject({ within: durationSchema, rule: ruleId, source }).optional(),
     window: z
       .strictObject({
@@ -257,6 +292,7 @@ export const policySchema = z
         rule: ruleId,
         source,
         proposeEnd: z.literal('roll-back-to-working-day'),
+        meetingRule: ruleId.optional().describe('The rule a transfer meeting outside the window breaks'),
         autoCompleteAt: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time HH:MM'),
       })
       .optional()
@@ -294,7 +330,7 @@ const _same: [
   Same<z.infer<typeof side>, Side>,
   Same<(typeof MET_BY_VALUES)[number], MetBy>,
   Same<(typeof COMPLETION_VALUES)[number], CompletionHow>,
-  Same<(typeof GATE_VALUES)[number], ChecklistGate>,
+  Same<z.infer<typeof automaticEscalationSchema>, RaisedEscalation>,
   Same<z.infer<typeof missActionSchema>, MissAction>,
   Same<z.infer<typeof blockerSchema>, Blocker>,
 ] = [true, true, true, true, true, true, true];

@@ -48,7 +48,7 @@ function generatedPolicy(): Policy {
         { reason: 'RECORD_QUALITY', rule: 'T-NSH-04', source: src, instead: 'record the gaps after transfer' },
       ],
     },
-    checklistGate: { gate: 'non-blocking', source: src },
+    checklistGate: { source: src },
     kinds: [
       {
         id: 'nsh-assessment-to-long-term',

@@ -64,7 +64,7 @@ export function* complete(
   // Met before rescheduling: the new schedule no longer arms pre-completion clocks.
   meetDeadlines(m, now, 'completion', undefined, effectiveOn);
   const schedule = yield* reschedule(m, now);
-  if (m.digest?.checklistGate === 'deferred' && schedule.remediationDueOn) {
+  if (m.digest?.checklistGate?.deferOpenItems && schedule.remediationDueOn) {
     for (const item of s.checklist) {
       if (item.state !== 'open') continue;
       item.state = 'deferred';
@@ -77,7 +77,7 @@ export function* complete(
   settle(m, now);
 }
 
-/** LBBD: the agreed date passed without sign-off; the last blocking item (or waiver) completes it. */
+/** The agreed date passed without sign-off: the last blocking item (or waiver) completes it. */
 function* completeIfSignedOff(m: TransferModel, now: string): Asks<void> {
   if (m.regions.signOff === 'overdue' && blockingOpen(m).length === 0) yield* complete(m, now, 'T9', 'agreed-date', yield* localDate(now));
 }
@@ -173,6 +173,7 @@ export const EVENT_STEPS: { [E in EventName]: EventStep<E> } = {
     item.doneAt = reopened ? undefined : now;
     go(m, 'T5.checklist', now);
     if (!reopened) unblock(m, now, 'checklist-item', payload.itemId);
+    if (payload.state === 'done' || payload.state === 'historic-gap') meetDeadlines(m, now, 'checklist-item', payload.itemId);
     yield* completeIfSignedOff(m, now);
     settle(m, now);
     return `checklist item ${payload.itemId} ${payload.state}`;
@@ -254,8 +255,14 @@ export const EVENT_STEPS: { [E in EventName]: EventStep<E> } = {
   *trigger(m, { payload }, now) {
     const s = m.transfer;
     const on = payload.on.slice(0, 10);
-    s.trigger.occurredOn = on;
-    s.trigger.outcome = payload.outcome;
+    const recurring = s.deadlines.filter((d) => d.state === 'pending' && specFor(m, d)?.repeats && specFor(m, d)?.metByEvent === payload.event);
+    // A recurring report (a weekly overview, a visit) that is not one of the kind's trigger events
+    // leaves the trigger date where it was.
+    const movesTrigger = (m.digest?.movingTriggerEvents?.includes(payload.event) ?? true) || !recurring.length;
+    if (movesTrigger) {
+      s.trigger.occurredOn = on;
+      s.trigger.outcome = payload.outcome;
+    }
     const cancelling = m.digest?.cancellingOutcomes.find((c) => c.outcome === payload.outcome);
     if (cancelling) {
       s.cancellation = { reason: cancelling.reason, at: now, by: 'system' };
@@ -263,21 +270,22 @@ export const EVENT_STEPS: { [E in EventName]: EventStep<E> } = {
       waiveDeadlines(m, now);
       return `cancelled: ${cancelling.reason} (${cancelling.rule})`;
     }
+    m.facts.eventsOn = { ...m.facts.eventsOn, [payload.event]: on };
     if (payload.event === 'best-interest-agreement') {
       m.facts.bestInterestAgreed = true;
       yield* reschedule(m, now);
       return 'best-interest agreement recorded';
     }
-    const recurring = s.deadlines.filter((d) => d.state === 'pending' && specFor(m, d)?.repeats && specFor(m, d)?.metByEvent === payload.event);
     meetDeadlines(m, now, 'trigger', payload.event, on);
     if (recurring.length) {
       m.recurringMetThrough = recurring.map((d) => d.due).sort().pop();
       yield* reschedule(m, now, { asOf: m.recurringMetThrough });
     }
     if (s.completion) return `${payload.event} recorded on ${on}`;
-    m.facts.triggerOccurredOn = payload.on;
+    if (movesTrigger) m.facts.triggerOccurredOn = payload.on;
     yield* reschedule(m, now);
-    meetDeadlines(m, now, 'trigger', payload.event, on);
+    // Clocks the new trigger date armed; a recurring report met its one occurrence above.
+    if (!recurring.length) meetDeadlines(m, now, 'trigger', payload.event, on);
     // The kind's transfer points, or the trigger event the transfer was started with.
     const completes = m.digest?.completingTriggers.includes(payload.event) || payload.event === s.trigger.event;
     if (completes && m.digest?.completion.includes('trigger-event')) {

@@ -30,7 +30,7 @@ export const LIMITS = {
 /** Region state that is not a summary of other fields: the hold and the sign-off wait. */
 export interface StoredRegions {
   hold: { state: 'running' } | { state: 'on-hold'; since: string };
-  /** LBBD: the agreed date passed without sign-off; the transfer completes when it is signed off. */
+  /** The agreed date passed without sign-off; the transfer completes when it is signed off. */
   signOff: 'not-due' | 'overdue';
 }
 
@@ -152,7 +152,7 @@ export function regionsView(m: TransferModel | undefined): TransferRegions {
           ? 'partially-approved'
           : 'requested';
   const open = blockingOpen(m).length > 0;
-  const signOffGate = m.digest?.checklistGate === 'sign-off';
+  const signOffGate = Boolean(m.digest?.checklistGate?.signOffEscalation);
   const openEscalations = s.escalations.filter((e) => e.state === 'open');
   return {
     allocation: s.people.receivingSocialWorker ? 'worker-identified' : 'team-identified',

@@ -10,6 +10,7 @@ import {
   type Escalation,
   type ManagerRank,
   type Person,
+  type PinnedPolicy,
   type PolicyDigest,
   type RuleViolation,
   type Schedule,
@@ -20,8 +21,8 @@ import { allocationPending, specFor, type TransferModel } from './model';
 
 export type Request =
   | { kind: 'loadPolicyDigest'; input: { authority: AuthorityId; kind: string } }
-  | { kind: 'computeSchedule'; input: ScheduleFacts }
-  | { kind: 'escalationRespondBy'; input: { authority: AuthorityId; raisedAt: string; reason?: string } }
+  | { kind: 'computeSchedule'; input: ScheduleFacts & { policy?: PinnedPolicy } }
+  | { kind: 'escalationRespondBy'; input: { authority: AuthorityId; raisedAt: string; reason?: string; policy?: PinnedPolicy } }
   | { kind: 'localDate'; input: { instant: string } };
 
 export type Asks<T> = Generator<Request, T, unknown>;
@@ -29,15 +30,18 @@ export type Asks<T> = Generator<Request, T, unknown>;
 export function* loadDigest(authority: AuthorityId, kind: string): Asks<PolicyDigest> {
   return (yield { kind: 'loadPolicyDigest', input: { authority, kind } }) as PolicyDigest;
 }
-export function* computeSchedule(facts: ScheduleFacts): Asks<Schedule> {
-  return (yield { kind: 'computeSchedule', input: JSON.parse(JSON.stringify(facts)) as ScheduleFacts }) as Schedule;
+/** A schedule under the transfer's pinned policy (`policy`), never the file in force now. */
+export function* computeSchedule(facts: ScheduleFacts, policy?: PinnedPolicy): Asks<Schedule> {
+  const input = JSON.parse(JSON.stringify(facts)) as ScheduleFacts & { policy?: PinnedPolicy };
+  if (policy) input.policy = policy;
+  return (yield { kind: 'computeSchedule', input }) as Schedule;
 }
 export function* localDate(instant: string): Asks<string> {
   return (yield { kind: 'localDate', input: { instant } }) as string;
 }
-function* respondBy(authority: AuthorityId, raisedAt: string, reason?: string): Asks<string> {
+function* respondBy(authority: AuthorityId, raisedAt: string, reason?: string, policy?: PinnedPolicy): Asks<string> {
   // A raised reason may set its own answer time (e.g. Barking and Dagenham's 24 hours).
-  const input = reason ? { authority, raisedAt, reason } : { authority, raisedAt };
+  const input = { authority, raisedAt, ...(reason ? { reason } : {}), ...(policy ? { policy } : {}) };
   return (yield { kind: 'escalationRespondBy', input }) as string;
 }
 
@@ -56,7 +60,7 @@ export class Refusal extends Error {
 /** Computes a schedule for changed facts without keeping it; refuses on a rule violation. */
 export function* tryFacts(m: TransferModel, change: Partial<ScheduleFacts>): Asks<void> {
   const candidate = { ...m.facts, ...change };
-  const trial = yield* computeSchedule(candidate);
+  const trial = yield* computeSchedule(candidate, m.digest?.policy);
   if (trial.violations.length) {
     const violations: RuleViolation[] = trial.violations;
     throw new Refusal('RuleViolation', violations.map((v) => `${v.rule}: ${v.message}`).join('; '), violations);
@@ -68,7 +72,7 @@ export function* tryFacts(m: TransferModel, change: Partial<ScheduleFacts>): Ask
 export function* reschedule(m: TransferModel, now: string, opts: { asOf?: string; newClocks?: boolean } = {}): Asks<Schedule> {
   m.facts.asOf = [now, opts.asOf ?? '', m.recurringMetThrough ?? ''].sort().pop()!;
   m.facts.allocationPending = allocationPending(m);
-  const next = yield* computeSchedule(m.facts);
+  const next = yield* computeSchedule(m.facts, m.digest?.policy);
   const s = m.transfer;
   m.schedule = next;
   s.policyVersion = next.policyVersion;
@@ -134,7 +138,8 @@ export function meetDeadlines(m: TransferModel, now: string, by: DeadlineSpec['m
   for (const d of m.transfer.deadlines) {
     const spec = specFor(m, d);
     if ((d.state !== 'pending' && d.state !== 'missed') || spec?.metBy !== by) continue;
-    if (spec.metByEvent && spec.metByEvent !== event) continue;
+    const only = by === 'checklist-item' ? spec.metByItem : spec.metByEvent;
+    if (only && only !== event) continue;
     const late = d.state === 'missed' ? Math.max(1, lateBy(d, now, on)) : lateBy(d, now, on);
     d.state = late > 0 ? 'met-late' : 'met';
     if (late > 0) d.lateByDays = late;
@@ -200,7 +205,7 @@ export function* raiseEscalation(
     level: e.level ?? 1,
     to,
     raisedAt: now,
-    respondBy: yield* respondBy(m.transfer.authority, now, e.respondByReason),
+    respondBy: yield* respondBy(m.transfer.authority, now, e.respondByReason, m.digest?.policy),
     state: 'open',
     ...e.carry,
   };

@@ -3,18 +3,20 @@
 // step per event, one per timer, a rejected signal and a failed delivery.
 import type {
   Actor,
+  Deadline,
   DeliveryFailure,
   EventEnvelope,
   EventName,
   EventAnswer,
   EventResult,
   HistoryEntry,
+  PublishedDeadline,
   StartTransferInput,
   TransferEventMessage,
   TransferStatus,
 } from '../contract';
 import { EVENT_STEPS } from './events';
-import { LIMITS, SYSTEM_ACTOR, draft, initialModel, regionsView, type TransferModel } from './model';
+import { LIMITS, SYSTEM_ACTOR, draft, initialModel, regionsView, specFor, type TransferModel } from './model';
 import { loadDigest, meetDeadlines, reschedule, type Asks, type Refusal } from './requests';
 import { fireTimer, type Timer } from './timers';
 import { go } from './transitions';
@@ -48,6 +50,7 @@ const markOf = (m: TransferModel): Mark => ({
 /** The audit record and snapshot of the step just taken, frozen as it is now. */
 function message(m: TransferModel, ctx: StepContext, event: string, actor: string, before: TransferStatus, mark: Mark, outcome: 'accepted' | 'rejected', detail: string): Effect {
   const s = m.transfer;
+  const published = (d: Deadline): PublishedDeadline => ({ ...d, metBy: specFor(m, d)?.metBy });
   m.auditSequence += 1;
   const msg: TransferEventMessage = {
     workflowId: ctx.workflowId,
@@ -75,8 +78,8 @@ function message(m: TransferModel, ctx: StepContext, event: string, actor: strin
       remediation: s.remediation,
       raised: s.escalations.slice(mark.escalations),
       awaitingApproval: s.exceptions.slice(mark.exceptions).filter((e) => e.state === 'pending'),
-      missed: s.deadlines.filter((d) => d.state === 'missed' && !mark.missed.has(d.id)),
-      pendingDeadlines: s.deadlines.filter((d) => d.state === 'pending'),
+      missed: s.deadlines.filter((d) => d.state === 'missed' && !mark.missed.has(d.id)).map(published),
+      pendingDeadlines: s.deadlines.filter((d) => d.state === 'pending').map(published),
       outstandingItems: s.checklist.filter((i) => i.state === 'open' || i.state === 'deferred').map((i) => i.itemId),
     },
   };

@@ -99,9 +99,10 @@ export function* fireTimer(m: TransferModel, timer: Timer, now: string): Asks<st
 function* fireCompletion(m: TransferModel, now: string): Asks<string> {
   const s = m.transfer;
   const timer = m.schedule!.completionTimer!;
-  const gate = m.digest!.checklistGate;
+  const digest = m.digest!;
+  // Only a decision clock that completes the transfer sets a return to the meeting.
   const returnToMeeting = m.schedule!.returnToMeetingAt;
-  if (gate === 'agreed-tasks' && returnToMeeting && blockingOpen(m).length > 0) {
+  if (returnToMeeting && blockingOpen(m).length > 0) {
     go(m, 'T17', now);
     m.facts.agreedTasks = undefined;
     m.facts.awaitingDecision = true;
@@ -109,14 +110,15 @@ function* fireCompletion(m: TransferModel, now: string): Asks<string> {
     yield* reschedule(m, now);
     return `agreed tasks open at the end of the clock: back to the meeting on ${returnToMeeting.nextMeetingOn}`;
   }
-  if (gate === 'sign-off' && blockingOpen(m).length > 0) {
+  const signOff = digest.checklistGate?.signOffEscalation;
+  if (signOff && blockingOpen(m).length > 0) {
     m.regions.signOff = 'overdue';
-    yield* raiseEscalation(m, now, { side: 'transferring', fromRank: 'head-of-service', reason: 'checklist not signed off by the agreed date' });
+    yield* raiseEscalation(m, now, signOff);
     return 'agreed date reached without checklist sign-off: transfer stays pending';
   }
   yield* complete(m, now, timer.how === 'window-end' ? 'T8' : 'T9', timer.how, timer.effectiveOn);
-  if (s.completion?.receiver === 'team-queue' && gate === 'agreed-tasks') {
-    yield* raiseEscalation(m, now, { side: 'receiving', fromRank: 'service-manager', reason: 'ready but no named worker allocated' });
+  if (s.completion?.receiver === 'team-queue' && digest.queueEscalation) {
+    yield* raiseEscalation(m, now, digest.queueEscalation);
   }
   return `completed at ${timer.how} (${timer.effectiveOn}), receiver ${s.completion?.receiver}`;
 }

@@ -48,7 +48,7 @@ export const TRANSITIONS: readonly Transition[] = [
   { id: 'T6', from: PRE_COMPLETION, on: 'meeting held', to: 'completed', source: '000 §11; 002 §2 b6; 003 item 1' },
   { id: 'T7', from: PRE_COMPLETION, on: 'trigger', to: 'completed', source: '001 TblB; 004 §4.2.2; 003 item 12' },
   { id: 'T8', from: PRE_COMPLETION, on: 'timer:completion (window end)', to: 'completed', source: '000 §11' },
-  // The agreed date, or (LBBD) the sign-off that arrives after it.
+  // The agreed date, or the sign-off that arrives after it where the policy waits for one.
   { id: 'T9', from: PRE_COMPLETION, on: 'timer:completion (agreed date) or sign-off', to: 'completed', source: '001 ¶11, ¶14; 002 §2 b5; 003 item 2' },
   // A kind whose transfer point is a manual step (DOMAIN §3.2 completion.mode MANUAL), recorded by the roles the policy names.
   { id: 'T9.manual', from: PRE_COMPLETION, on: 'completion (manual)', to: 'completed', source: 'DOMAIN §3.2; policy manualCompletion' },

@@ -104,8 +104,8 @@ function check(m: TransferModel, name: EventName, env: EventEnvelope<unknown>): 
       if (!['done', 'na', 'historic-gap', 'open'].includes(String(p.state))) invalid('state must be done, na, historic-gap or open');
       // After completion an item can only be done late.
       if (isCompleted(m) && p.state !== 'done') invalid('after completion only deferred items can be completed');
-      if (p.state === 'historic-gap' && digest.checklistGate !== 'sign-off') {
-        invalid('historic-gap applies only where the checklist is signed off (Barking and Dagenham 001 ¶10)');
+      if (p.state === 'historic-gap' && !digest.checklistGate?.historicGaps) {
+        invalid('historic-gap applies only where the policy allows historic gaps');
       }
       if ((p.state === 'na' || p.state === 'open') && !p.reason && !p.note) invalid(`${String(p.state)} needs a reason`);
       break;
@@ -116,15 +116,15 @@ function check(m: TransferModel, name: EventName, env: EventEnvelope<unknown>): 
       if (!(p.status === 'held' && allocationPending(m) && digest.queueClearedBy.includes('meeting-held'))) needPre();
       if (p.status !== 'scheduled' && p.status !== 'held') invalid('status must be scheduled or held');
       if (s.window && (String(p.on) > s.window.endsOn || String(p.on) < s.window.opensOn)) {
-        invalid(`T-ISL-06: the transfer meeting must be inside the window ${s.window.opensOn} to ${s.window.endsOn}`, { rule: 'T-ISL-06' });
+        const rule = digest.windowMeetingRule;
+        invalid(`${rule ? `${rule}: ` : ''}the transfer meeting must be inside the window ${s.window.opensOn} to ${s.window.endsOn}`, rule ? { rule } : undefined);
       }
       if (p.status === 'held' && s.blocked) invalid(`${s.blocked.rule}: the transfer is blocked: ${s.blocked.reason}`, { rule: s.blocked.rule });
       if (p.status === 'held' && preCompletion(m) && digest.completion.includes('meeting')) {
         if (s.status === 'returned-to-meeting') invalid('the case went back to the allocation meeting: record a new decision first');
-        const gate = digest.checklistGate;
         const open = blockingOpen(m);
-        if ((gate === 'sign-off' || gate === 'agreed-tasks') && open.length > 0) {
-          invalid(`the checklist gate (${gate}) is not met: open ${open.join(', ')}`, { open });
+        if (digest.checklistGate?.meetingWaitsForBlockingItems && open.length > 0) {
+          invalid(`the checklist gate is not met: blocking items need sign-off first, open ${open.join(', ')}`, { open });
         }
       }
       if (p.status === 'held' && !s.notifiedOn && digest.usesWindow) invalid('the transfer has not been notified yet');
@@ -136,7 +136,7 @@ function check(m: TransferModel, name: EventName, env: EventEnvelope<unknown>): 
       if (p.kind === 'extend-window') {
         requireDate(p.newWindowEnd, 'newWindowEnd');
         // Without a window or agreed date yet, the exception approves a date beyond the policy's
-        // bound ahead of the decision that proposes it (e.g. LBBD-01).
+        // bound ahead of the decision that proposes it.
         const current = s.window?.endsOn ?? s.agreedTransferOn;
         if (current && String(p.newWindowEnd) <= current) invalid(`newWindowEnd must be after the current end ${current}`);
       }
@@ -217,9 +217,7 @@ function check(m: TransferModel, name: EventName, env: EventEnvelope<unknown>): 
       if (s.status === 'returned-to-meeting') invalid('the case went back to the allocation meeting: record a new decision first');
       if (!s.notifiedOn && digest.usesWindow) invalid('the transfer has not been notified yet');
       const open = blockingOpen(m);
-      if ((digest.checklistGate === 'sign-off' || digest.checklistGate === 'agreed-tasks') && open.length > 0) {
-        invalid(`the checklist gate (${digest.checklistGate}) is not met: open ${open.join(', ')}`, { open });
-      }
+      if (open.length > 0) invalid(`the checklist gate is not met: blocking items are open: ${open.join(', ')}`, { open });
       break;
     }
     case 'remediation':

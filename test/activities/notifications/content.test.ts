@@ -238,7 +238,7 @@ test('a remediation letter asks the referring side to put the record right by th
     statusAfter: 'post-transfer',
     snapshot: {
       remediation: { ...remediation, items: [remediation.items[0], { ...remediation.items[1], state: 'done' }] },
-      missed: [deadline({ id: 'd-rem', rule: 'T-SWK-05', what: 'Record remediated', due: remediation.due, state: 'missed' })],
+      missed: [deadline({ id: 'd-rem', rule: 'T-SWK-05', what: 'Record remediated', due: remediation.due, state: 'missed', metBy: 'remediation-done' })],
       pendingDeadlines: [],
     },
   });

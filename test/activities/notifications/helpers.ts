@@ -9,7 +9,7 @@ import {
   verifyWebhookSignature,
   type VerifyResult,
 } from '../../../activities/notifications/signature';
-import type { Deadline, Escalation, TransferEventMessage, TransferRequest } from '../../../workflows/definitions';
+import type { Escalation, PublishedDeadline, TransferEventMessage, TransferRequest } from '../../../workflows/definitions';
 import { islingtonCinToCla } from '../../support/fixtures';
 
 export const CHILD_NAME = 'Amelia Testcase';
@@ -45,7 +45,7 @@ export function namedRequest(overrides: Partial<TransferRequest> = {}): Transfer
   };
 }
 
-export function deadline(over: Partial<Deadline> = {}): Deadline {
+export function deadline(over: Partial<PublishedDeadline> = {}): PublishedDeadline {
   return {
     id: 'd-ack',
     what: 'Receiving manager acknowledges the notification',
@@ -54,6 +54,7 @@ export function deadline(over: Partial<Deadline> = {}): Deadline {
     rule: 'T-ISL-07',
     source: '000 §9',
     state: 'pending',
+    metBy: 'acknowledgement',
     ...over,
   };
 }

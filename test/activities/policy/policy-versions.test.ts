@@ -1,4 +1,4 @@
-// The activities answer for the version a transfer names (what pinning in the workflow will call),
+// The activities answer for the version a transfer names (a loaded version, by its number),
 // and otherwise for the version in force today.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

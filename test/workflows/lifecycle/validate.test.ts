@@ -69,7 +69,7 @@ const CASES: Case[] = [
   ['meeting: outside the window (T-ISL-06)', 'notified', 'meeting', tm, { status: 'scheduled', on: plus(TODAY, 31) }, 'InvalidState', /T-ISL-06/],
   ['meeting: held while blocked', 'blocked', 'meeting', tm, { status: 'held', on: TODAY }, 'InvalidState', /R-BLK-LBBD-TIN/],
   ['meeting: held after a return to the allocation meeting', 'returned', 'meeting', tm, { status: 'held', on: plus(TODAY, 16) }, 'InvalidState', /record a new decision first/],
-  ['meeting: held before sign-off (LBBD)', 'lbbd', 'meeting', tm, { status: 'held', on: TODAY }, 'InvalidState', /checklist gate \(sign-off\)/],
+  ['meeting: held before sign-off (LBBD)', 'lbbd', 'meeting', tm, { status: 'held', on: TODAY }, 'InvalidState', /checklist gate is not met/],
   ['meeting: held before the notification (ISL)', 'identified', 'meeting', tm, { status: 'held', on: TODAY }, 'InvalidState', /not been notified/],
   ['exception: after completion', 'completed', 'exceptionRequest', tm, { exceptionId: 'x', kind: 'hold', reason: 'r' }, 'InvalidState', /not valid after completion/],
   ['exception: no id', 'notified', 'exceptionRequest', tm, { kind: 'hold', reason: 'r' }, 'InvalidState', /exceptionId is required/],

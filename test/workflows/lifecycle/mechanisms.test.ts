@@ -1,0 +1,155 @@
+// General mechanisms a protocol can use without any engine change, on an invented authority's
+// policy: a clock anchored on a named event, a deadline met by a checklist item, one armed only once
+// another event is reported, and a recurring report that does not move the trigger date.
+import { createActivities } from '../../../activities';
+import { checkPolicy } from '../../../activities/policy/check';
+import { PolicyRegistry } from '../../../activities/policy/registry';
+import type { Policy } from '../../../activities/policy/types';
+import type { StartTransferInput } from '../../../workflows/definitions';
+import type { TransferModel } from '../../../workflows/lifecycle/model';
+import type { Asks } from '../../../workflows/lifecycle/requests';
+import { applyEvent, start } from '../../../workflows/lifecycle/step';
+import { calendar } from '../../support/time-skipping';
+import { actors, at, plus, request, TODAY, WORKFLOW_ID } from './harness';
+
+const src = 'generated for a test';
+const policy: Policy = {
+  authority: 'east-shire',
+  code: 'ESH',
+  name: 'East Shire',
+  document: 'Case transfer protocol',
+  seed: src,
+  protocolVersion: '1.0',
+  policyVersion: '2026-11-01.1',
+  effectiveFrom: '2026-11-01',
+  jobTitles: [
+    { title: 'Social Worker', rank: 'social-worker', source: src },
+    { title: 'Team Manager', rank: 'team-manager', source: src },
+  ],
+  escalationLadder: [{ rank: 'team-manager', titles: ['Team Manager'] }],
+  escalationResponse: { within: { unit: 'working-days', n: 2 }, rule: 'T-ESH-09', source: src },
+  exceptionApproval: { sides: ['transferring', 'receiving'], minRank: 'team-manager', source: src },
+  rejection: { permitted: [], forbidden: [] },
+  checklistGate: { source: src },
+  kinds: [
+    {
+      id: 'esh-to-long-term',
+      title: 'To the long-term team',
+      from: 'Assessment',
+      to: 'Long-term team',
+      trigger: { events: ['referral'], description: 'a referral' },
+      timing: 'when the managers agree',
+      responsibility: 'Y',
+      source: src,
+      completion: ['manual'],
+    },
+  ],
+  deadlines: [
+    {
+      id: 'core-group-notes',
+      rule: 'T-ESH-01',
+      source: src,
+      what: 'Notes of the core group on file',
+      anchor: { event: 'core-group' },
+      offset: { unit: 'working-days', n: 5 },
+      metBy: 'checklist-item',
+      metByItem: 'esh-core-group-notes',
+      onMissed: { kind: 'flag' },
+    },
+    {
+      id: 'weekly-visit',
+      rule: 'T-ESH-02',
+      source: src,
+      what: 'A visit every week from the referral',
+      anchor: { event: 'referral' },
+      offset: { unit: 'days', n: 7 },
+      repeatEvery: { unit: 'days', n: 7 },
+      metBy: 'trigger',
+      metByEvent: 'weekly-visit',
+      onMissed: { kind: 'flag' },
+    },
+    {
+      id: 'allocation-after-core-group',
+      rule: 'T-ESH-03',
+      source: src,
+      what: 'Once a core group has met, a worker is allocated within 10 days of the referral',
+      anchor: { event: 'referral' },
+      offset: { unit: 'days', n: 10 },
+      when: { reported: 'core-group' },
+      metBy: 'allocation',
+      onMissed: { kind: 'flag' },
+    },
+  ],
+  bounds: [],
+  checklist: [
+    { itemId: 'esh-core-group-notes', title: 'Core group notes', section: 'checklist', source: src, appliesWhen: 'all' },
+    { itemId: 'esh-case-summary', title: 'Case summary', section: 'checklist', source: src, appliesWhen: 'all' },
+  ],
+  rules: [
+    { id: 'T-ESH-01', text: 'Core group notes within 5 working days of the core group', source: src, use: 'deadline' },
+    { id: 'T-ESH-02', text: 'A weekly visit', source: src, use: 'deadline' },
+    { id: 'T-ESH-03', text: 'Allocation within 10 days of the referral once a core group has met', source: src, use: 'deadline' },
+    { id: 'T-ESH-09', text: 'An escalated manager answers within 2 working days', source: src, use: 'information' },
+  ],
+  settings: {},
+};
+
+const activities = createActivities({ policies: new PolicyRegistry([policy]), audit: () => undefined, mail: undefined, webhook: undefined });
+
+async function run<T>(step: Asks<T>): Promise<T> {
+  let next = step.next();
+  while (!next.done) next = step.next(await (activities[next.value.kind] as (input: unknown) => Promise<unknown>)(next.value.input));
+  return next.value;
+}
+const pending = (m: TransferModel, rule: string) => m.transfer.deadlines.filter((d) => d.rule === rule && d.state === 'pending').map((d) => d.dueOn);
+const stateOf = (m: TransferModel, rule: string) => m.transfer.deadlines.filter((d) => d.rule === rule).map((d) => [d.dueOn, d.state]);
+
+test('a clock on a named event, met by a checklist item; a recurring report leaves the trigger date', async () => {
+  const input: StartTransferInput = {
+    request: request('east-shire', 'esh-to-long-term', { event: 'referral', date: TODAY }),
+    requestHash: 'h',
+    startedBy: actors.integration,
+    receivedOn: TODAY,
+  };
+  let m = (await run(start(input, { now: at(TODAY), workflowId: WORKFLOW_ID }))).model;
+  // No core group yet: its clock is not armed. The weekly visit counts from the referral (the start trigger).
+  expect(pending(m, 'T-ESH-01')).toEqual([]);
+  expect(pending(m, 'T-ESH-03')).toEqual([]);
+  expect(pending(m, 'T-ESH-02')).toEqual([plus(TODAY, 7)]);
+
+  const event = async (name: 'trigger' | 'checklistItem', payload: object, on: string) =>
+    (await run(applyEvent(m, name, { actor: actors.transferringTm, payload } as never, { now: at(on), workflowId: WORKFLOW_ID }))).model;
+
+  const coreGroupOn = plus(TODAY, 2);
+  m = await event('trigger', { event: 'core-group', on: coreGroupOn }, coreGroupOn);
+  expect(pending(m, 'T-ESH-01')).toEqual([calendar.addWorkingDays(coreGroupOn, 5)]);
+  expect(pending(m, 'T-ESH-03')).toEqual([plus(TODAY, 10)]);
+
+  // Another item does not meet it; the named one does.
+  m = await event('checklistItem', { itemId: 'esh-case-summary', state: 'done' }, coreGroupOn);
+  expect(stateOf(m, 'T-ESH-01')).toEqual([[calendar.addWorkingDays(coreGroupOn, 5), 'pending']]);
+  m = await event('checklistItem', { itemId: 'esh-core-group-notes', state: 'done' }, plus(TODAY, 3));
+  expect(stateOf(m, 'T-ESH-01')).toEqual([[calendar.addWorkingDays(coreGroupOn, 5), 'met']]);
+
+  // The weekly visit meets this week's occurrence and arms the next, a week after the last one:
+  // the trigger date stays, so the visits keep their weekly rhythm.
+  const trigger = m.transfer.trigger;
+  m = await event('trigger', { event: 'weekly-visit', on: plus(TODAY, 6) }, plus(TODAY, 6));
+  expect(stateOf(m, 'T-ESH-02')).toEqual([
+    [plus(TODAY, 7), 'met'],
+    [plus(TODAY, 14), 'pending'],
+  ]);
+  expect(m.transfer.trigger).toEqual(trigger);
+  expect(m.facts.triggerOccurredOn).toBe(coreGroupOn);
+});
+
+test('the checker refuses a deadline met by an item the checklist does not have', () => {
+  const broken: Policy = {
+    ...policy,
+    deadlines: policy.deadlines.map((d) => (d.metBy === 'checklist-item' ? { ...d, metByItem: 'esh-missing' } : d)),
+  };
+  expect(checkPolicy(policy)).toEqual([]);
+  expect(checkPolicy(broken).map((p) => [p.path, p.rule, p.message])).toEqual([
+    ['deadlines[0].metByItem', 'T-ESH-01', 'is met by checklist item "esh-missing", which the checklist does not have'],
+  ]);
+});
