@@ -4,7 +4,9 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-export const DEFAULT_BUNDLE_PATH = path.resolve(__dirname, '..', '..', 'lib', 'workflow-bundle.js');
+// This file runs from worker/ (ts-node, Jest) and from lib/worker/ (built): either way, the repo's lib/.
+const ROOT = path.resolve(__dirname, '..', ...(path.basename(path.resolve(__dirname, '..')) === 'lib' ? ['..'] : []));
+export const DEFAULT_BUNDLE_PATH = path.join(ROOT, 'lib', 'workflow-bundle.js');
 
 export async function buildWorkflowBundle(outFile = DEFAULT_BUNDLE_PATH): Promise<string> {
   const { code } = await bundleWorkflowCode({
