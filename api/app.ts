@@ -34,6 +34,7 @@ import { createPages, type PagesOptions } from './pages';
 import { fromZod, HttpProblem, PROBLEM_BASE, sendProblem, type FieldError } from './problem';
 import { expressPath, ROUTES, routesFor, type RouteSpec } from './routes';
 import { idempotencyKeySchema, type StartBody } from './schemas';
+import { checkReadiness, NotReady } from './temporal-connection';
 import { toHttpProblem } from './temporal-errors';
 import { actorOf, canonicalHash, createTransferService, isIntegration, isManager, mayEverSend, seesAll, sidesOf } from './transfers';
 
@@ -53,8 +54,10 @@ export interface AppDeps {
   verifyToken: TokenVerifier;
   policies: PolicyService;
   taskQueue?: string;
-  /** Throws when Temporal cannot be reached. */
+  /** Throws (a NotReady naming what is missing) unless Temporal answers and a worker polls. */
   checkReady?: () => Promise<void>;
+  /** /readyz: the newest worker poll must be at most this old; default 90 s. */
+  readyPollerMaxAgeMs?: number;
   /** Structured request and error logs; default: JSON to stdout at `info`. */
   logger?: Logger;
   /** Default: a fresh registry (no process metrics). */
@@ -72,6 +75,10 @@ export interface AppDeps {
 type AuthedRequest = Request & { principal?: Principal };
 
 const RETRY_AFTER_SECONDS = '5';
+/** How long a request keeps retrying while Temporal answers RESOURCE_EXHAUSTED before its 503. */
+const BUSY_RETRY_MS = 3_000;
+/** The longest one attempt of a state query waits; see queryState. */
+const QUERY_ATTEMPT_MS = 2_500;
 
 export { canonicalHash } from './transfers';
 
@@ -180,12 +187,12 @@ export function createApp(deps: AppDeps) {
   route(ROUTES.healthz, ({ res }) => res.json({ status: 'ok' }));
   route(ROUTES.readyz, async ({ res }) => {
     try {
-      if (deps.isShuttingDown?.()) throw new Error('shutting down');
-      await (deps.checkReady ?? (() => client.withDeadline(Date.now() + 3000, () => client.workflowService.getSystemInfo({}))))();
-      res.json({ status: 'ready', temporal: 'reachable' });
-    } catch {
-      const detail = deps.isShuttingDown?.() ? 'The API is shutting down' : 'Temporal is unreachable';
-      sendProblem(res, new HttpProblem(503, detail).toProblem(), { 'Retry-After': RETRY_AFTER_SECONDS });
+      if (deps.isShuttingDown?.()) throw new NotReady([], 'The API is shutting down');
+      await (deps.checkReady ?? (() => checkReadiness(client, { taskQueue, pollerMaxAgeMs: deps.readyPollerMaxAgeMs })))();
+      res.json({ status: 'ready', temporal: 'reachable', worker: 'polling' });
+    } catch (err) {
+      const notReady = err instanceof NotReady ? err : new NotReady(['temporal'], 'Temporal is unreachable');
+      sendProblem(res, new HttpProblem(503, notReady.message, { missing: notReady.missing }).toProblem(), { 'Retry-After': RETRY_AFTER_SECONDS });
     }
   });
   route(ROUTES.metrics, async ({ res }) => {
@@ -275,7 +282,20 @@ export function createApp(deps: AppDeps) {
         receivedOn: policies.today(),
       };
       const workflowId = workflowIdFor(transferId);
+      const location = `/v1/transfers/${transferId}`;
       const count = (outcome: string) => metrics.workflowStarts.inc({ authority: start.authority, outcome });
+      // From here on the start may have reached Temporal even if the answer does not come back: a
+      // 503 names the transferId so that the caller's retry is the idempotent start of the same one.
+      const orRetryable = (err: unknown): never => {
+        const problem = toHttpProblem(err);
+        if (problem?.status !== 503) throw err;
+        throw new HttpProblem(
+          503,
+          `${problem.message}. The transfer may have been started: send the same body again with "transferId": "${transferId}"; that is always safe and starts nothing twice`,
+          { ...problem.extra, transferId, retrySafe: true },
+          { ...problem.headers, Location: location },
+        );
+      };
       try {
         await temporal(() =>
           client.workflow.start('caseTransfer', {
@@ -296,18 +316,18 @@ export function createApp(deps: AppDeps) {
           }),
         );
       } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-        const existing = await settledState(workflowId);
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) orRetryable(err);
+        const existing = await settledState(workflowId).catch(orRetryable);
         if (existing.requestHash !== requestHash) {
           count('conflict');
           throw new HttpProblem(409, `Transfer ${transferId} was already started with a different body`, { type: `${PROBLEM_BASE}conflict` });
         }
         count('existing');
-        return res.status(200).location(`/v1/transfers/${transferId}`).json(existing);
+        return res.status(200).location(location).json(existing);
       }
       count('started');
-      const state = await settledState(workflowId);
-      res.status(201).location(`/v1/transfers/${transferId}`).json(state);
+      const state = await settledState(workflowId).catch(orRetryable);
+      res.status(201).location(location).json(state);
     },
     (p) => {
       if (!isIntegration(p) && !isManager(p)) throw new HttpProblem(403, 'Only integrations and managers start transfers');
@@ -335,7 +355,7 @@ export function createApp(deps: AppDeps) {
 
   function eventRoute(
     spec: RouteSpec,
-    build: (body: Record<string, unknown>, params: Record<string, string>, key: string | undefined, p: Principal) => Record<string, unknown>,
+    build: (body: Record<string, unknown>, params: Record<string, string>, key: string, p: Principal) => Record<string, unknown>,
     /** A check that needs the payload and the transfer, e.g. which side sends which remediation. */
     authorise?: (payload: Record<string, unknown>, actor: Actor) => void,
   ) {
@@ -343,7 +363,10 @@ export function createApp(deps: AppDeps) {
     route(
       spec,
       async ({ req, res, principal, params, body }) => {
-        const key = parse(idempotencyKeySchema, req.header('idempotency-key'), 'header');
+        const sentKey = parse(idempotencyKeySchema, req.header('idempotency-key'), 'header');
+        // Without a key each request is a new event; a generated key still lets a caller who got a
+        // 503 retry that very request safely.
+        const key = sentKey ?? randomUUID();
         const payload = build(body as Record<string, unknown>, params, key, principal);
         let outcome = 'error';
         try {
@@ -359,8 +382,16 @@ export function createApp(deps: AppDeps) {
           outcome = 'accepted';
           res.json(next);
         } catch (err) {
-          if (outcome !== 'accepted') outcome = String(toHttpProblem(err)?.status ?? 500);
-          throw err;
+          const problem = toHttpProblem(err);
+          if (outcome !== 'accepted') outcome = String(problem?.status ?? 500);
+          if (problem?.status !== 503) throw err;
+          // The update may have been applied even though its answer was lost.
+          throw new HttpProblem(
+            503,
+            `${problem.message}. The event may or may not have been recorded: retry with the Idempotency-Key ${sentKey ? 'you sent' : `"${key}"`}; that is always safe and records it at most once`,
+            { ...problem.extra, idempotencyKey: key, retrySafe: true },
+            { ...problem.headers, 'Idempotency-Key': key },
+          );
         } finally {
           metrics.workflowEvents.inc({ event: name, outcome });
         }
@@ -372,8 +403,7 @@ export function createApp(deps: AppDeps) {
   }
 
   const same = (body: Record<string, unknown>) => body;
-  const exceptionIdFor = (key: string | undefined, p: Principal) =>
-    `exc-${(key ? createHash('sha256').update(`${p.sub}:${key}`).digest('hex') : randomUUID().replace(/-/g, '')).slice(0, 12)}`;
+  const exceptionIdFor = (key: string, p: Principal) => `exc-${createHash('sha256').update(`${p.sub}:${key}`).digest('hex').slice(0, 12)}`;
 
   eventRoute(ROUTES.notification, same);
   eventRoute(ROUTES.acknowledgement, same);

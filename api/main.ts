@@ -93,10 +93,7 @@ export async function startApi(config: Config = loadConfig(), overrides: Partial
       audience: config.AUTH_AUDIENCE,
     }),
     policies: createPolicyService(loadCalendar(), policiesFrom(config.POLICY_DIR)),
-    checkReady: async () => {
-      // A second argument would be taken as a callback by protobufjs; bound the call with a deadline.
-      await connection.withDeadline(Date.now() + 2000, () => connection.healthService.check({}));
-    },
+    readyPollerMaxAgeMs: config.READY_POLLER_MAX_AGE_SECONDS * 1000,
     logger,
     metrics: createMetrics({ defaultMetrics: true }),
     isShuttingDown: () => shuttingDown,

@@ -41,6 +41,8 @@ export const configSchema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(600),
   /** Longest any one request waits on Temporal before answering 503. */
   TEMPORAL_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(15_000),
+  /** /readyz is 503 unless a worker polled the task queue within this many seconds. */
+  READY_POLLER_MAX_AGE_SECONDS: z.coerce.number().int().min(5).max(3600).default(90),
   /** Notifications (activities/notifications): unset SMTP_URL sends no email. */
   SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
   MAIL_FROM: z.string().min(3).default('Case transfers <case-transfers@localhost>'),

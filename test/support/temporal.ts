@@ -26,16 +26,20 @@ export function quietRuntime(): void {
   }
 }
 
-export async function createLocalEnv(): Promise<TestWorkflowEnvironment> {
+export async function createLocalEnv(opts: { extraArgs?: string[] } = {}): Promise<TestWorkflowEnvironment> {
   quietRuntime();
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: existsSync(CLI) ? { type: 'existing-path', path: CLI } : undefined,
       searchAttributes: SEARCH_ATTRIBUTE_KEYS,
-      extraArgs: ['--log-level', 'error'],
+      extraArgs: ['--log-level', 'error', ...(opts.extraArgs ?? [])],
     },
   });
 }
+
+/** Dev-server flags for suites that watch workers come and go: idle workers re-poll every few seconds. */
+export const SHORT_LONG_POLL = ['--dynamic-config-value', 'matching.longPollExpirationInterval="3s"'];
+export const CLI_PATH = CLI;
 
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   quietRuntime();
