@@ -32,7 +32,7 @@ import { createLogger, createMetrics, metricsMiddleware, requestLogger, type Api
 import { buildOpenApi } from './openapi';
 import { createPages, type PagesOptions } from './pages';
 import { fromZod, HttpProblem, PROBLEM_BASE, sendProblem, type FieldError } from './problem';
-import { expressPath, ROUTES, routesFor, type RouteSpec } from './routes';
+import { allowFor, expressPath, ROUTES, type RouteSpec } from './routes';
 import { idempotencyKeySchema, type StartBody } from './schemas';
 import { checkReadiness, NotReady } from './temporal-connection';
 import { toHttpProblem } from './temporal-errors';
@@ -153,6 +153,19 @@ export function createApp(deps: AppDeps) {
     },
   });
   app.use('/v1', authenticate, limiter);
+
+  // Before the routes: Express would hand GET /v1/transfers/preview to /v1/transfers/{id}, and
+  // answer OPTIONS itself with every method of every matching route.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const allowed = allowFor(req.path);
+    if (!allowed) return next();
+    const allow = allowed.join(', ');
+    if (req.method === 'OPTIONS') return res.status(204).setHeader('Allow', allow).end();
+    if (!allowed.includes(req.method)) {
+      return next(new HttpProblem(405, `${req.method} is not supported here; use ${allow}`, {}, { Allow: allow }));
+    }
+    next();
+  });
 
   /** The schemas check an authority id's form; whether its policy is loaded is data. */
   function unknownAuthority(value: unknown, path: string): FieldError[] {
@@ -427,14 +440,7 @@ export function createApp(deps: AppDeps) {
 
   // ------------------------------------------------------------------ errors
 
-  app.use((req: Request, _res: Response, next: NextFunction) => {
-    const allowed = routesFor(req.path).map((r) => r.method.toUpperCase());
-    if (allowed.length) {
-      const allow = [...new Set(allowed.includes('GET') ? [...allowed, 'HEAD'] : allowed)].join(', ');
-      return next(new HttpProblem(405, `${req.method} is not supported here; use ${allow}`, {}, { Allow: allow }));
-    }
-    next(new HttpProblem(404, 'No such resource'));
-  });
+  app.use((_req: Request, _res: Response, next: NextFunction) => next(new HttpProblem(404, 'No such resource')));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const e = err as { type?: string; status?: number; statusCode?: number; expose?: boolean; message?: string };
     if (e?.type === 'entity.parse.failed') {

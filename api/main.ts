@@ -1,6 +1,7 @@
 // The API process: one Temporal client, one HTTP server, graceful shutdown on SIGTERM/SIGINT.
 import { Client } from '@temporalio/client';
-import type { Server, ServerResponse } from 'node:http';
+import { maxHeaderSize, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
 import { loadConfig, type Config } from '../config';
 import { loadCalendar } from '../activities/policy/calendar/calendar';
@@ -10,6 +11,7 @@ import { createVerifier } from './auth';
 import { publicBaseUrl } from '../activities/notifications/settings';
 import type { PagesOptions } from './pages';
 import { createRelyingParty } from './pages/oidc';
+import { rawProblemResponse } from './problem';
 import { createLogger, createMetrics } from './observability';
 import { createPolicyService } from './policy-service';
 import { lazyConnection } from './temporal-connection';
@@ -30,6 +32,15 @@ export interface Served {
 export async function serve(app: Express, opts: { port: number; host: string; graceMs?: number; onClosing?: () => void }): Promise<Served> {
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(opts.port, opts.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+  });
+  // Node's own answer to an oversized or malformed request is a bare status line; send a problem.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
+    const response =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? rawProblemResponse(431, `The URL and headers together exceed ${Math.round(maxHeaderSize / 1024)} kB`)
+        : rawProblemResponse(400, 'The request is malformed');
+    socket.end(response);
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;

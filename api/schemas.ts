@@ -6,7 +6,8 @@ import { ROLES } from '../workflows/definitions';
 const isoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date YYYY-MM-DD', abort: true })
-  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'is not a real calendar date');
+  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'is not a real calendar date')
+  .meta({ format: 'date' });
 const isoDateOrInstant = z.union([isoDate, z.iso.datetime({ offset: true })], {
   error: 'must be a date YYYY-MM-DD or an ISO 8601 instant with offset',
 });
