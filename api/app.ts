@@ -7,7 +7,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import swaggerUi from 'swagger-ui-express';
 import type { Logger } from 'pino';
@@ -64,6 +64,8 @@ export interface AppDeps {
   metrics?: ApiMetrics;
   /** Requests per token subject per window; default 600 a minute. */
   rateLimit?: { limit: number; windowMs?: number };
+  /** Failed authentications (401) per client address per window before 429; default 30 a minute. */
+  authFailureLimit?: { limit: number; windowMs?: number };
   /** Upper bound on one request's Temporal calls, default 15 s; past it the answer is 503. */
   temporalTimeoutMs?: number;
   /** True once shutdown has begun: /readyz answers 503 so load balancers stop sending. */
@@ -152,7 +154,25 @@ export function createApp(deps: AppDeps) {
       sendProblem(res, new HttpProblem(429, 'Too many requests for this token; slow down').toProblem(), { 'Retry-After': String(seconds) });
     },
   });
-  app.use('/v1', authenticate, limiter);
+  // Guessing tokens costs a client address its access for the window, whatever it sends next.
+  const failedAuthLimiter = rateLimit({
+    windowMs: deps.authFailureLimit?.windowMs ?? 60_000,
+    limit: deps.authFailureLimit?.limit ?? 30,
+    keyGenerator: (req) => `ip:${ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown')}`,
+    requestWasSuccessful: (_req, res) => res.statusCode !== 401,
+    skipSuccessfulRequests: true,
+    standardHeaders: false,
+    legacyHeaders: false,
+    validate: false,
+    handler: (req, res) => {
+      const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
+      const seconds = reset ? Math.max(1, Math.ceil((reset.getTime() - Date.now()) / 1000)) : 60;
+      sendProblem(res, new HttpProblem(429, 'Too many failed authentications from this address; wait before trying again').toProblem(), {
+        'Retry-After': String(seconds),
+      });
+    },
+  });
+  app.use('/v1', failedAuthLimiter, authenticate, limiter);
 
   // Before the routes: Express would hand GET /v1/transfers/preview to /v1/transfers/{id}, and
   // answer OPTIONS itself with every method of every matching route.
