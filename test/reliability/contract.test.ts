@@ -95,3 +95,9 @@ describe('requests Node itself refuses', () => {
     expect(JSON.parse(res.body)).toMatchObject({ status: 431, title: 'Request header fields too large' });
   });
 });
+
+test('a control character in a team id is a 400 naming the field, not a failed visibility query', async () => {
+  const res = await request(app).get('/v1/transfers?team=a%00b').set('Authorization', `Bearer ${token}`);
+  expectProblem(res, 400);
+  expect(res.body.errors).toEqual([{ path: 'query.team', message: 'must not contain control characters' }]);
+});
