@@ -84,6 +84,15 @@ const QUERY_ATTEMPT_MS = 2_500;
 
 export { canonicalHash } from './transfers';
 
+function decodable(path: string): boolean {
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function parse<T extends z.ZodType>(
   schema: T,
   value: unknown,
@@ -178,7 +187,7 @@ export function createApp(deps: AppDeps) {
   // answer OPTIONS itself with every method of every matching route.
   app.use((req: Request, res: Response, next: NextFunction) => {
     const allowed = allowFor(req.path);
-    if (!allowed) return next();
+    if (!allowed || !decodable(req.path)) return next(); // a malformed escape is Express's 400
     const allow = allowed.join(', ');
     if (req.method === 'OPTIONS') return res.status(204).setHeader('Allow', allow).end();
     if (!allowed.includes(req.method)) {

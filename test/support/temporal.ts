@@ -26,15 +26,28 @@ export function quietRuntime(): void {
   }
 }
 
+/** The SDK gives a test server 5 s to come up, too little on a machine busy with other suites. */
+async function patiently(start: () => Promise<TestWorkflowEnvironment>): Promise<TestWorkflowEnvironment> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (attempt >= 4 || !/did not start within/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
 export async function createLocalEnv(opts: { extraArgs?: string[] } = {}): Promise<TestWorkflowEnvironment> {
   quietRuntime();
-  return TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: existsSync(CLI) ? { type: 'existing-path', path: CLI } : undefined,
-      searchAttributes: SEARCH_ATTRIBUTE_KEYS,
-      extraArgs: ['--log-level', 'error', ...(opts.extraArgs ?? [])],
-    },
-  });
+  return patiently(() =>
+    TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: existsSync(CLI) ? { type: 'existing-path', path: CLI } : undefined,
+        searchAttributes: SEARCH_ATTRIBUTE_KEYS,
+        extraArgs: ['--log-level', 'error', ...(opts.extraArgs ?? [])],
+      },
+    }),
+  );
 }
 
 /** Dev-server flags for suites that watch workers come and go: idle workers re-poll every few seconds. */
@@ -43,9 +56,11 @@ export const CLI_PATH = CLI;
 
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   quietRuntime();
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: existsSync(TEST_SERVER) ? { executable: { type: 'existing-path', path: TEST_SERVER } } : undefined,
-  });
+  const env = await patiently(() =>
+    TestWorkflowEnvironment.createTimeSkipping({
+      server: existsSync(TEST_SERVER) ? { executable: { type: 'existing-path', path: TEST_SERVER } } : undefined,
+    }),
+  );
   // The test server has no --search-attribute flag: register the keys through its operator service.
   const types: Record<string, temporal.api.enums.v1.IndexedValueType> = {
     KEYWORD: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
