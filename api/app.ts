@@ -26,7 +26,7 @@ import {
   type StartTransferInput,
   type TransferRequest,
 } from '../workflows/definitions';
-import { invalidToken, type Principal, type TokenVerifier } from './auth';
+import { authFailureCounter, invalidToken, type Principal, type TokenVerifier } from './auth';
 import { listTransfers } from './listing';
 import { createLogger, createMetrics, metricsMiddleware, requestLogger, type ApiMetrics } from './observability';
 import { buildOpenApi } from './openapi';
@@ -139,13 +139,21 @@ export function createApp(deps: AppDeps) {
     app.use('/app', createPages({ client, transfers, logger, authorityName: (a) => names.get(a) ?? a }, deps.pages));
   }
 
+  // Guessing tokens costs a client address its access for the rest of the window.
+  const authFailures = authFailureCounter({ limit: deps.authFailureLimit?.limit ?? 30, windowMs: deps.authFailureLimit?.windowMs ?? 60_000 });
   const authenticate = async (req: AuthedRequest, _res: Response, next: NextFunction) => {
-    const m = /^Bearer +([^\s]+)$/i.exec(req.header('authorization') ?? '');
-    if (!m) return next(invalidToken('A bearer token is required'));
+    const address = ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown');
+    const wait = authFailures.blockedFor(address);
+    if (wait) {
+      return next(new HttpProblem(429, 'Too many failed authentications from this address; wait before trying again', {}, { 'Retry-After': String(wait) }));
+    }
     try {
+      const m = /^Bearer +([^\s]+)$/i.exec(req.header('authorization') ?? '');
+      if (!m) throw invalidToken('A bearer token is required');
       req.principal = await deps.verifyToken(m[1]);
       next();
     } catch (err) {
+      if (err instanceof HttpProblem && err.status === 401) authFailures.fail(address);
       next(err);
     }
   };
@@ -163,25 +171,7 @@ export function createApp(deps: AppDeps) {
       sendProblem(res, new HttpProblem(429, 'Too many requests for this token; slow down').toProblem(), { 'Retry-After': String(seconds) });
     },
   });
-  // Guessing tokens costs a client address its access for the window, whatever it sends next.
-  const failedAuthLimiter = rateLimit({
-    windowMs: deps.authFailureLimit?.windowMs ?? 60_000,
-    limit: deps.authFailureLimit?.limit ?? 30,
-    keyGenerator: (req) => `ip:${ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown')}`,
-    requestWasSuccessful: (_req, res) => res.statusCode !== 401,
-    skipSuccessfulRequests: true,
-    standardHeaders: false,
-    legacyHeaders: false,
-    validate: false,
-    handler: (req, res) => {
-      const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
-      const seconds = reset ? Math.max(1, Math.ceil((reset.getTime() - Date.now()) / 1000)) : 60;
-      sendProblem(res, new HttpProblem(429, 'Too many failed authentications from this address; wait before trying again').toProblem(), {
-        'Retry-After': String(seconds),
-      });
-    },
-  });
-  app.use('/v1', failedAuthLimiter, authenticate, limiter);
+  app.use('/v1', authenticate, limiter);
 
   // Before the routes: Express would hand GET /v1/transfers/preview to /v1/transfers/{id}, and
   // answer OPTIONS itself with every method of every matching route.

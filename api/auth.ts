@@ -98,3 +98,30 @@ export async function mintToken(
     .setExpirationTime(opts.expiresIn ?? '8h')
     .sign(new TextEncoder().encode(secret));
 }
+
+/**
+ * Failed authentications per key (a client address) in fixed windows. Only failures count, when
+ * they happen, so any number of good requests at once never trips it.
+ */
+export function authFailureCounter(opts: { limit: number; windowMs: number }) {
+  const windows = new Map<string, { failures: number; resetAt: number }>();
+  const current = (key: string, now: number) => {
+    const w = windows.get(key);
+    return w && w.resetAt > now ? w : undefined;
+  };
+  return {
+    /** Seconds until the key may try again, or 0 when it may now. */
+    blockedFor(key: string, now = Date.now()): number {
+      const w = current(key, now);
+      return w && w.failures >= opts.limit ? Math.max(1, Math.ceil((w.resetAt - now) / 1000)) : 0;
+    },
+    fail(key: string, now = Date.now()): void {
+      const w = current(key, now);
+      if (w) w.failures += 1;
+      else {
+        if (windows.size > 10_000) for (const [k, old] of windows) if (old.resetAt <= now) windows.delete(k);
+        windows.set(key, { failures: 1, resetAt: now + opts.windowMs });
+      }
+    },
+  };
+}

@@ -65,8 +65,9 @@ describe('failed authentication per client address', () => {
     const good = await tokenFor('ops', ['operator']);
     const from = (ip: string, token: string) => request(app).get('/v1/policies').set('X-Forwarded-For', ip).set('Authorization', `Bearer ${token}`);
 
-    // Good requests do not count.
-    for (let i = 0; i < 10; i++) expect((await from('203.0.113.7', good)).status).toBe(200);
+    // Good requests do not count, not even many at once.
+    const many = await Promise.all(Array.from({ length: 40 }, () => from('203.0.113.7', good)));
+    expect(many.map((r) => r.status).filter((s) => s !== 200)).toEqual([]);
     for (let i = 0; i < 5; i++) expectProblem(await from('203.0.113.7', 'not.a.token'), 401);
     const limited = await from('203.0.113.7', 'not.a.token');
     expectProblem(limited, 429);
