@@ -77,10 +77,6 @@ export interface AppDeps {
 type AuthedRequest = Request & { principal?: Principal };
 
 const RETRY_AFTER_SECONDS = '5';
-/** How long a request keeps retrying while Temporal answers RESOURCE_EXHAUSTED before its 503. */
-const BUSY_RETRY_MS = 3_000;
-/** The longest one attempt of a state query waits; see queryState. */
-const QUERY_ATTEMPT_MS = 2_500;
 
 export { canonicalHash } from './transfers';
 

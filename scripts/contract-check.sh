@@ -35,7 +35,7 @@ PORT=$(free_port)
 SECRET="contract-check-$(node -e "console.log(require('crypto').randomBytes(24).toString('hex'))")"
 
 PORT=$PORT TEMPORAL_DEV_PORT=$(free_port) TEMPORAL_UI_PORT=$(free_port) MAIL_CATCHER_PORT=$(free_port) \
-  MAIL_CATCHER_UI_PORT=$(free_port) TEMPORAL_DB_FILE="$WORK/temporal.db" AUTH_JWT_SECRET="$SECRET" \
+  MAIL_CATCHER_UI_PORT=$(free_port) DEV_OIDC_PORT=$(free_port) TEMPORAL_DB_FILE="$WORK/temporal.db" AUTH_JWT_SECRET="$SECRET" \
   TEMPORAL_ADDRESS= SMTP_URL= WEBHOOK_URL= LOG_LEVEL=warn \
   RATE_LIMIT_PER_MINUTE=100000 AUTH_FAILURES_PER_MINUTE=100000 \
   node lib/scripts/start.js >"$WORK/service.log" 2>&1 &
