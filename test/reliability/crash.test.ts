@@ -73,7 +73,9 @@ async function lifecycle(body: ReturnType<typeof transferBody>): Promise<Step[]>
     {
       name: 'checklist',
       send: async (id) => {
-        const item = (await request(app).get(`/v1/transfers/${id}`).set(auth(operator))).body.checklist[0].itemId;
+        const read = await request(app).get(`/v1/transfers/${id}`).set(auth(operator));
+        if (read.status !== 200) return read; // a 503 while the new worker comes up: answered() retries
+        const item = read.body.checklist[0].itemId;
         return request(app).post(`/v1/transfers/${id}/checklist/${item}`).set(auth(worker)).set('Idempotency-Key', 'k-item').send({ note: 'done' });
       },
     },
