@@ -1,11 +1,13 @@
 // Bundles the workflow code once, at build time. The worker in production and the tests load this
 // same file, so what is tested and replayed is exactly what runs.
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FAILURE_CONVERTER_PATH } from '../codec';
 
-export const DEFAULT_BUNDLE_PATH = path.resolve(__dirname, '..', '..', 'lib', 'workflow-bundle.js');
+// This file runs from worker/ (ts-node, Jest) and from lib/worker/ (built): either way, the repo's lib/.
+const ROOT = path.resolve(__dirname, '..', ...(path.basename(path.resolve(__dirname, '..')) === 'lib' ? ['..'] : []));
+export const DEFAULT_BUNDLE_PATH = path.join(ROOT, 'lib', 'workflow-bundle.js');
 
 export async function buildWorkflowBundle(outFile = DEFAULT_BUNDLE_PATH): Promise<string> {
   const { code } = await bundleWorkflowCode({
@@ -16,7 +18,10 @@ export async function buildWorkflowBundle(outFile = DEFAULT_BUNDLE_PATH): Promis
       warn: (m) => console.warn(m), error: (m) => console.error(m) },
   });
   await mkdir(path.dirname(outFile), { recursive: true });
-  await writeFile(outFile, code);
+  // Written aside and renamed, so a worker starting meanwhile never loads half a bundle.
+  const partial = `${outFile}.${process.pid}.partial`;
+  await writeFile(partial, code);
+  await rename(partial, outFile);
   return outFile;
 }
 

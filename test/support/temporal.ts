@@ -69,7 +69,7 @@ async function withStartRetries<T>(start: () => Promise<T>, attempts = 5): Promi
 }
 
 /** A dev server on free ports; in memory unless `dbFilename` names its SQLite file. */
-export async function createLocalEnv(opts: { dbFilename?: string } = {}): Promise<TestWorkflowEnvironment> {
+export async function createLocalEnv(opts: { dbFilename?: string; extraArgs?: string[] } = {}): Promise<TestWorkflowEnvironment> {
   quietRuntime();
   if (EXISTING_SERVER) {
     const settings = temporalSettings(loadConfig());
@@ -84,12 +84,16 @@ export async function createLocalEnv(opts: { dbFilename?: string } = {}): Promis
     server: {
       executable: existsSync(CLI) ? { type: 'existing-path', path: CLI } : undefined,
       searchAttributes: SEARCH_ATTRIBUTE_KEYS,
-      extraArgs: ['--log-level', 'error'],
+      extraArgs: ['--log-level', 'error', ...(opts.extraArgs ?? [])],
       dbFilename: opts.dbFilename,
     },
     client: { dataConverter: testDataConverter() },
   }));
 }
+
+/** Dev-server flags for suites that watch workers come and go: idle workers re-poll every few seconds. */
+export const SHORT_LONG_POLL = ['--dynamic-config-value', 'matching.longPollExpirationInterval="3s"'];
+export const CLI_PATH = CLI;
 
 export async function createTimeSkippingEnv(opts: { keyRing?: KeyRing } = {}): Promise<TestWorkflowEnvironment> {
   quietRuntime();
