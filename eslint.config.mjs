@@ -46,4 +46,22 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The lifecycle is pure: no Temporal at all, only its own modules and the plain contract.
+    files: ['workflows/lifecycle/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins,
+          patterns: [
+            {
+              regex: '^(?!\\./|\\.\\./contract$).*',
+              message: 'The lifecycle imports only its own modules and ../contract (no Temporal, no activities).',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

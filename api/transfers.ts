@@ -5,6 +5,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import {
   EVENT_PERMISSIONS,
+  answerState,
   eventUpdates,
   getStateQuery,
   highestRank,
@@ -12,6 +13,7 @@ import {
   workflowIdFor,
   type Actor,
   type EventName,
+  type EventResult,
   type Permission,
   type Side,
   type StartTransferInput,
@@ -150,12 +152,16 @@ export function createTransferService(client: Client, timeoutMs: number): Transf
     const eventId = `${updateId}.${canonicalHash(payload).slice(0, 16)}`;
     let next: TransferState;
     try {
-      next = await temporal(() =>
+      // The update answers without the history and the fixed fields (its answer is kept in history
+      // on every event); the state is rebuilt onto the one read above. A retry gets the same answer
+      // from Temporal, so the same body.
+      const result: EventResult = await temporal(() =>
         client.workflow.getHandle(workflowIdFor(state.transferId)).executeUpdate(eventUpdates[name] as never, {
           args: [{ eventId, actor, payload }],
           updateId,
         }),
       );
+      next = result.answer ? answerState(state, result.answer) : await loadState(transferId);
     } catch (err) {
       // The workflow has finished (cancelled, rejected, closed): it answers no updates. An
       // update still in flight when the workflow closed is aborted; any other abort is a retry.

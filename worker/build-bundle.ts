@@ -5,8 +5,9 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FAILURE_CONVERTER_PATH } from '../codec';
 
-// This file runs from worker/ (ts-node, Jest) and from lib/worker/ (built): either way, the repo's lib/.
-const ROOT = path.resolve(__dirname, '..', ...(path.basename(path.resolve(__dirname, '..')) === 'lib' ? ['..'] : []));
+// From the sources (tests, ts-node) this file is in worker/; compiled, in lib/worker/. Either way
+// the bundle goes to the repository's own lib/, never to a folder outside the clone.
+const ROOT = path.basename(path.dirname(__dirname)) === 'lib' ? path.resolve(__dirname, '..', '..') : path.resolve(__dirname, '..');
 export const DEFAULT_BUNDLE_PATH = path.join(ROOT, 'lib', 'workflow-bundle.js');
 
 export async function buildWorkflowBundle(outFile = DEFAULT_BUNDLE_PATH): Promise<string> {

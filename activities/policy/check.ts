@@ -150,7 +150,8 @@ export function readPolicyText(file: string, text: string): { policy?: Policy; p
   return problems.length ? { problems } : { policy: parsed.data, problems: [] };
 }
 
-function conditionKinds(c: Condition | undefined): string[] {
+/** Every transfer kind a condition names, however deeply nested. */
+export function conditionKinds(c: Condition | undefined): string[] {
   if (c === undefined || typeof c === 'string') return [];
   if ('kind' in c) return c.kind;
   if ('allOf' in c) return c.allOf.flatMap(conditionKinds);

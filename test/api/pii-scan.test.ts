@@ -149,13 +149,13 @@ test('lifecycles through the API record every event, with the children\'s data r
 describe('the scan finds none of the children\'s data', () => {
   const hits = (haystack: Buffer | string) => NEEDLES.filter((n) => (typeof haystack === 'string' ? haystack.includes(n) : haystack.includes(n)));
 
-  async function rawHistory(workflowId: string) {
+  async function rawHistory(workflowId: string, runId?: string) {
     const events: temporal.api.history.v1.IHistoryEvent[] = [];
     let nextPageToken: Uint8Array | undefined;
     do {
       const page = await env.connection.workflowService.getWorkflowExecutionHistory({
         namespace: env.namespace ?? 'default',
-        execution: { workflowId },
+        execution: { workflowId, runId },
         nextPageToken,
       });
       events.push(...(page.history?.events ?? []));
@@ -166,11 +166,12 @@ describe('the scan finds none of the children\'s data', () => {
 
   test('in every workflow\'s raw history, through gRPC without the codec', async () => {
     const listed = await env.connection.workflowService.listWorkflowExecutions({ namespace: env.namespace ?? 'default', pageSize: 100 });
-    const ids = listed.executions.map((x) => x.execution!.workflowId!);
-    expect(ids.sort()).toEqual(transferIds.map((t) => `transfer-${t}`).sort());
+    // Every run: a completed transfer continues as new, and the next run's input is the carried model.
+    const runs = listed.executions.map((x) => ({ id: x.execution!.workflowId!, runId: x.execution!.runId! }));
+    expect([...new Set(runs.map((r) => r.id))].sort()).toEqual(transferIds.map((t) => `transfer-${t}`).sort());
     const codec = new EncryptionCodec(TEST_KEY_RING);
-    for (const id of ids) {
-      const history = await rawHistory(id);
+    for (const { id, runId } of runs) {
+      const history = await rawHistory(id, runId);
       const bytes = Buffer.from(temporal.api.history.v1.History.encode(history).finish());
       expect({ id, hits: hits(bytes) }).toEqual({ id, hits: [] });
       // Control: the same history decoded holds the children, and its plain parts show in the same bytes.

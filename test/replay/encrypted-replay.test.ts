@@ -1,6 +1,7 @@
 // The encrypted path of replay, recorded on the fly (the committed histories predate encryption and
 // replay through the codec's pass-through): a short lifecycle written with one key, every payload
 // in its raw history sealed, and a replay through the codec after the key has been rotated.
+import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -50,7 +51,9 @@ beforeAll(async () => {
   await worker.runUntil(async () => {
     const handle = await scenario.run(env!, workflowId.replace(/^transfer-/, ''));
     childRefs = (await state(handle)).children.map((c) => c.ref);
-    history = await handle.fetchHistory();
+    // The run the lifecycle happened in: a completed transfer continues as new into a short one.
+    const firstRun = (handle as WorkflowHandleWithFirstExecutionRunId).firstExecutionRunId;
+    history = await env!.client.workflow.getHandle(handle.workflowId, firstRun).fetchHistory();
   });
 }, 120_000);
 

@@ -1,6 +1,6 @@
 // Drives the case-transfer workflow directly through the Temporal client, as an integration that
 // talks to Temporal would: start, updates (the API's path) and signals.
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import {
   eventSignals,
   eventUpdates,
@@ -10,6 +10,7 @@ import {
   type Actor,
   type EventName,
   type EventPayloads,
+  type EventResult,
   type Side,
   type TransferRequest,
   type TransferState,
@@ -35,7 +36,7 @@ export async function startTransfer(
   client: Client,
   request: TransferRequest,
   receivedOn: string,
-): Promise<WorkflowHandle> {
+): Promise<WorkflowHandleWithFirstExecutionRunId> {
   return client.workflow.start('caseTransfer', {
     workflowId: workflowIdFor(request.transferId),
     taskQueue: TASK_QUEUE,
@@ -49,7 +50,20 @@ export async function update<E extends EventName>(
   actor: Actor,
   payload: EventPayloads[E],
 ): Promise<TransferState> {
-  return handle.executeUpdate(eventUpdates[name] as never, { args: [{ actor, payload }] });
+  // The update answers small (status, version, detail); the state it left is read by a query.
+  await handle.executeUpdate(eventUpdates[name] as never, { args: [{ actor, payload }] });
+  return state(handle);
+}
+
+/** The update's own (small) answer. */
+export async function updateResult<E extends EventName>(
+  handle: WorkflowHandle,
+  name: E,
+  actor: Actor,
+  payload: EventPayloads[E],
+  eventId?: string,
+): Promise<EventResult> {
+  return handle.executeUpdate(eventUpdates[name] as never, { args: [{ actor, payload, eventId }] });
 }
 
 export async function signal<E extends EventName>(

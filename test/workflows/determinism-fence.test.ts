@@ -41,3 +41,21 @@ test('allows the workflow SDK, shared definitions and type-only activity imports
   const first = REFUSED.length + 1;
   expect(messages.filter((m) => m.line >= first)).toEqual([]);
 });
+
+test('the lifecycle is pure: no Temporal import, no workflow definitions, only itself and the plain contract', () => {
+  const probes = [
+    "import { sleep } from '@temporalio/workflow';",
+    "import { eventUpdates } from '../definitions';",
+    "import type { Activities } from '../../activities';",
+    "import { TASK_QUEUE } from '../contract';",
+    "import { go } from './transitions';",
+  ];
+  const r = spawnSync(
+    process.execPath,
+    [path.join(ROOT, 'node_modules', 'eslint', 'bin', 'eslint.js'), '--stdin', '--stdin-filename', 'workflows/lifecycle/model.ts', '--format', 'json'],
+    { cwd: ROOT, input: probes.join('\n'), encoding: 'utf8' },
+  );
+  const [result] = JSON.parse(r.stdout) as { messages: { ruleId: string | null; line: number }[] }[];
+  const refused = result.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.line);
+  expect(refused).toEqual([1, 2, 3]);
+}, 120_000);

@@ -290,7 +290,7 @@ describe('meeting invite parse-back in Europe/London', () => {
 
 test('the step details read here are the ones the workflow writes', () => {
   // The snapshot's objects can change while a message waits in the outbox; the detail cannot.
-  const workflow = readFileSync(path.resolve(__dirname, '..', '..', '..', 'workflows', 'case-transfer.ts'), 'utf8');
+  const workflow = readFileSync(path.resolve(__dirname, '..', '..', '..', 'workflows', 'lifecycle', 'events.ts'), 'utf8');
   for (const detail of ['`meeting scheduled for ${payload.on}`', '`meeting held on ${payload.on}`', '`remediation letter with ', '`remediation item ${payload.itemId} done`']) {
     expect(workflow).toContain(detail);
   }

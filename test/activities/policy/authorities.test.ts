@@ -4,9 +4,9 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { MANAGER_RANKS, type AuthorityId, type ManagerRank } from '../../../workflows/definitions';
-import { checkPolicy } from '../../../activities/policy/check';
+import { checkPolicy, conditionKinds } from '../../../activities/policy/check';
 import { NoPolicyInForceError, policiesFrom } from '../../../activities/policy/registry';
-import type { Anchor, Condition, Policy } from '../../../activities/policy/types';
+import type { Anchor, Policy } from '../../../activities/policy/types';
 
 const registry = policiesFrom();
 const TODAY = new Date().toISOString().slice(0, 10);
@@ -87,14 +87,6 @@ function settingsBlock(s: Spec): Map<string, string> {
   return out;
 }
 
-function conditionKinds(c: Condition | undefined): string[] {
-  if (c === undefined || typeof c === 'string') return [];
-  if ('kind' in c) return c.kind;
-  if ('allOf' in c) return c.allOf.flatMap(conditionKinds);
-  if ('anyOf' in c) return c.anyOf.flatMap(conditionKinds);
-  if ('not' in c) return conditionKinds(c.not);
-  return [];
-}
 function anchorOk(a: Anchor): boolean {
   if (typeof a === 'string') return true;
   if ('birthday' in a) return Number.isInteger(a.birthday) && a.birthday >= 0 && a.birthday <= 25;

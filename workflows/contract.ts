@@ -1,0 +1,388 @@
+// The case-transfer workflow's contract as plain types and values: people and roles, the start
+// input, the schedule, the transfer state, event payloads, failure types and the permission table.
+// No Temporal import: the pure lifecycle (./lifecycle) builds on it, and so do the activities and
+// the API (through ./definitions, which re-exports it beside the Temporal message definitions).
+import type { ExceptionKind } from './transfer-state';
+
+export * from './transfer-state';
+
+export const TASK_QUEUE = 'case-transfers';
+export const WORKFLOW_TYPE = 'caseTransfer';
+/**
+ * The workflow code's release: recorded histories are named by it (test/replay/histories). Bump it
+ * with every release; from the first release on, an incompatible change needs a patch (README).
+ */
+export const WORKFLOW_RELEASE = '2026-12-01.1';
+
+/** Workflow ids hold only the opaque transfer id: ids are stored unencrypted. */
+export function workflowIdFor(transferId: string): string {
+  return `transfer-${transferId}`;
+}
+export function transferIdFromWorkflowId(workflowId: string): string {
+  return workflowId.replace(/^transfer-/, '');
+}
+
+// ---------------------------------------------------------------------------------------------
+// People, roles, sides
+
+/** The id of a loaded policy file (policies/); the API checks it against what is loaded. */
+export type AuthorityId = string;
+
+/** Management ranks, lowest first (shared/API.md). */
+export const MANAGER_RANKS = [
+  'line-manager',
+  'team-manager',
+  'service-manager',
+  'head-of-service',
+  'assistant-director',
+  'director',
+] as const;
+export type ManagerRank = (typeof MANAGER_RANKS)[number];
+export const ROLES = ['integration', 'operator', 'social-worker', ...MANAGER_RANKS] as const;
+export type Role = (typeof ROLES)[number];
+
+export function rankIndex(role: string): number {
+  return (MANAGER_RANKS as readonly string[]).indexOf(role);
+}
+
+export type Side = 'transferring' | 'receiving';
+
+export interface Person {
+  id: string;
+  role: string;
+  email?: string;
+  name?: string;
+}
+
+/** Who did something, as the API established it from the token. Never taken from a request body. */
+export interface Actor {
+  id: string;
+  roles: Role[];
+  /** Sides of this transfer the actor belongs to (from the token's teams). */
+  sides: Side[];
+  /** 'system' is the workflow itself (timers); an incoming event claiming it is refused. */
+  kind: 'person' | 'integration' | 'system';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Start input
+
+export interface Child {
+  ref: string;
+  dateOfBirth: string;
+  legalStatus: string;
+  lookedAfter: boolean;
+  disability?: boolean;
+  displayName?: string;
+  /** Facts the checklist conditions and rules read (DOMAIN §3.1, §6.0). */
+  facts?: ChildFacts;
+  siblingOf?: string[];
+  bestInterestExemption?: string;
+}
+
+export interface ChildFacts {
+  cpPlan?: boolean;
+  inPLO?: boolean;
+  inProceedings?: boolean;
+  uasc?: boolean;
+  neglect?: boolean;
+  dva?: boolean;
+  cseHighRisk?: boolean;
+  adoptionPlan?: boolean;
+  permanenceOutsideFamily?: boolean;
+  placementStartOn?: string;
+  enteredCareOn?: string;
+  involvementStartedOn?: string;
+  lastGcseExamOn?: string;
+  /** Date the case was last closed or stepped down (re-referral routing). */
+  lastClosedOn?: string;
+  sitsGcsesThisYear?: boolean;
+  qualifyingChild?: boolean;
+  posesRiskClient?: boolean;
+}
+
+export interface TeamRef {
+  service: string;
+  team: string;
+}
+
+export interface TransferPeople {
+  allocatedSocialWorker: Person;
+  lineManager: Person;
+  transferringManager: Person;
+  receivingManager: Person;
+  receivingSocialWorker?: Person;
+  chain: { transferring: Person[]; receiving: Person[] };
+}
+
+export interface TransferRequest {
+  transferId: string;
+  authority: AuthorityId;
+  kind: string;
+  children: Child[];
+  from: TeamRef;
+  to: TeamRef;
+  people: TransferPeople;
+  trigger: { event: string; date: string };
+  decidedOn?: string;
+  notifiedOn?: string;
+  windowEnd?: string;
+  importantDates?: { what: string; on: string }[];
+}
+
+export interface StartTransferInput {
+  request: TransferRequest;
+  /** Canonical hash of the start body: a re-start with another body is a conflict. */
+  requestHash: string;
+  startedBy: Actor;
+  /** The London date the API received the request: the default for `decidedOn`. */
+  receivedOn: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schedule: the calendar and policy answers, computed outside the workflow (local activity)
+
+export type DeadlineState = 'pending' | 'met' | 'missed' | 'waived';
+
+/** What the workflow does when a pending deadline passes. */
+export type MissAction =
+  | { kind: 'flag' }
+  | { kind: 'escalate'; side: Side; fromRank: ManagerRank; reason: string };
+
+/** Which accepted event meets a deadline. */
+export type MetBy =
+  | 'notification'
+  | 'acknowledgement'
+  | 'allocation'
+  | 'meeting-held'
+  | 'decision'
+  | 'trigger'
+  | 'completion'
+  | 'remediation-done'
+  | 'never';
+
+export interface DeadlineSpec {
+  id: string;
+  what: string;
+  due: string;
+  dueOn: string;
+  practicalDueOn?: string;
+  rule: string;
+  source: string;
+  metBy: MetBy;
+  /** With metBy 'trigger': only this trigger event meets it. */
+  metByEvent?: string;
+  /** Recurring: the workflow asks for a new schedule when an occurrence passes. */
+  repeats?: boolean;
+  onMissed: MissAction;
+}
+
+export type CompletionHow = 'meeting' | 'trigger-event' | 'agreed-date' | 'window-end' | 'manual';
+
+/** How the checklist gates completion (DOMAIN §6.0). */
+export type ChecklistGate = 'non-blocking' | 'sign-off' | 'agreed-tasks' | 'deferred' | 'remediation';
+
+export interface ChecklistTemplate {
+  itemId: string;
+  title: string;
+  appliesBecause: string;
+  blocking: boolean;
+}
+
+export interface RuleViolation {
+  rule: string;
+  source: string;
+  message: string;
+  /** The request field the rule refuses, when there is one. */
+  field?: string;
+  /** A date the rule would accept instead, when there is one. */
+  suggestion?: string;
+  /** The proposed date the rule refused. */
+  value?: string;
+  /** True when an approved exception may override it. */
+  overridable: boolean;
+}
+
+export interface Schedule {
+  policyVersion: string;
+  calendarVersion: string;
+  window?: { opensOn: string; endsOn: string; originalEndsOn: string };
+  /** The timed completion (window end or agreed date), if the kind has one. */
+  completionTimer?: { at: string; effectiveOn: string; how: CompletionHow };
+  /** SOM: when agreed tasks are open at this instant the case goes back to the meeting. */
+  returnToMeetingAt?: { at: string; nextMeetingOn: string };
+  deadlines: DeadlineSpec[];
+  checklist: ChecklistTemplate[];
+  violations: RuleViolation[];
+  warnings: { rule: string; message: string }[];
+  /** The date outstanding items are due after completion (deferred items, remediation). */
+  remediationDueOn?: string;
+  remediationDue?: string;
+}
+
+/** The facts the schedule is computed from; every field a plain string or number. */
+export interface ScheduleFacts {
+  request: TransferRequest;
+  decidedOn?: string;
+  notifiedOn?: string;
+  windowEnd?: string;
+  windowEndApprovedByException?: boolean;
+  /** The date an approved exception allows; overridable bounds are waived only up to it. */
+  approvedThrough?: string;
+  agreedTransferOn?: string;
+  agreedTasks?: string[];
+  triggerOccurredOn?: string;
+  completedOn?: string;
+  remediationLetterOn?: string;
+  heldDays: number;
+  bestInterestAgreed?: boolean;
+  meetingScheduledOn?: string;
+  /** Completed into the receiving team's queue and not yet cleared. */
+  allocationPending?: boolean;
+  /** After a return to the allocation meeting: the old decision no longer runs clocks. */
+  awaitingDecision?: boolean;
+  /** The instant the schedule is computed for (recurring obligations are armed up to it). */
+  asOf?: string;
+}
+
+/** What holds a transfer in BLOCKED until it happens. */
+export interface Blocker {
+  /** A forum decision (e.g. LBBD deciding a transfer-in), or a checklist item being done. */
+  by: 'decision' | 'checklist-item';
+  itemId?: string;
+  rule: string;
+  reason: string;
+}
+
+/** What the workflow keeps of its policy, fetched once at start (and so fixed for replay). */
+export interface PolicyDigest {
+  authority: AuthorityId;
+  policyVersion: string;
+  kindTitle: string;
+  completion: CompletionHow[];
+  checklistGate: ChecklistGate;
+  exceptionApproval: { sides: Side[]; minRank: ManagerRank; source: string };
+  permittedRejectionReasons: string[];
+  forbiddenRejectionReasons: { reason: string; rule: string; source: string; instead: string }[];
+  escalation: { source: string };
+  /** Trigger events that complete this kind of transfer (T7). */
+  completingTriggers: string[];
+  /** Trigger outcomes that cancel it (T10), e.g. return home within 12 weeks. */
+  cancellingOutcomes: { outcome: string; reason: string; rule: string }[];
+  /** Events that are meaningful for this kind (others are rejected with 409). */
+  usesDecision: boolean;
+  usesWindow: boolean;
+  queueClearedBy: ('allocation' | 'meeting-held')[];
+  blockedUntil?: Blocker;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events: each is one payload type, sent as a signal (integrations) or an update (the API)
+
+export interface EventEnvelope<P> {
+  /** Re-sent signals with the same id are applied once. */
+  eventId?: string;
+  actor: Actor;
+  payload: P;
+}
+
+export interface EventPayloads {
+  notification: { notifiedOn: string; windowEnd?: string; importantDates?: { what: string; on: string }[] };
+  acknowledgement: { acknowledgedOn?: string; receivingSocialWorker?: Person };
+  allocation: { receivingSocialWorker: Person };
+  checklistItem: {
+    itemId: string;
+    state: 'done' | 'na' | 'historic-gap' | 'open';
+    note?: string;
+    evidenceRef?: string;
+    reason?: string;
+  };
+  meeting: { status: 'scheduled' | 'held'; on: string; attendees?: string[] };
+  exceptionRequest: {
+    exceptionId: string;
+    kind: ExceptionKind;
+    reason: string;
+    newWindowEnd?: string;
+    itemIds?: string[];
+  };
+  exceptionDecision: { exceptionId: string; decision: 'approve' | 'reject'; note?: string };
+  escalationResponse: { escalationId: string; decision: string; note?: string };
+  decision: { on: string; transferOn?: string; agreedTasks?: string[] };
+  trigger: { event: string; on: string; outcome?: string };
+  remediation: { letterOn?: string; items?: { itemId: string; description: string }[]; itemId?: string };
+  cancellation: { reason: string };
+  rejection: { reason: string; note?: string };
+}
+export type EventName = keyof EventPayloads;
+export const EVENT_NAMES: readonly EventName[] = [
+  'notification',
+  'acknowledgement',
+  'allocation',
+  'checklistItem',
+  'meeting',
+  'exceptionRequest',
+  'exceptionDecision',
+  'escalationResponse',
+  'decision',
+  'trigger',
+  'remediation',
+  'cancellation',
+  'rejection',
+];
+
+// ---------------------------------------------------------------------------------------------
+// Failures an update can end in; the API maps them to HTTP statuses.
+
+export const FailureTypes = {
+  /** The event is not valid in the current state, or a rule refuses it → 409. */
+  InvalidState: 'InvalidState',
+  RuleViolation: 'RuleViolation',
+  /** The actor may not do this → 403. */
+  Forbidden: 'Forbidden',
+  /** The thing referred to does not exist → 404. */
+  NotFound: 'NotFound',
+} as const;
+
+// ---------------------------------------------------------------------------------------------
+// Who may send each event (shared/API.md "who"): the one table a person is authorised from. The
+// workflow decides against the transfer (its teams' sides, its allocated social worker); the API
+// checks beforehand only what it can without the transfer (`mayEverSend`: the role at all).
+
+export interface Permission {
+  /** Managers (any rank) on one of these sides. */
+  managerSides?: Side[];
+  /** The transfer's allocated social worker. */
+  allocatedSocialWorker?: boolean;
+  integration?: boolean;
+}
+
+export const EVENT_PERMISSIONS: Record<EventName, Permission> = {
+  notification: { managerSides: ['transferring'] },
+  acknowledgement: { managerSides: ['receiving'] },
+  allocation: { managerSides: ['receiving'] },
+  checklistItem: { managerSides: ['transferring', 'receiving'], allocatedSocialWorker: true },
+  meeting: { managerSides: ['transferring', 'receiving'], allocatedSocialWorker: true },
+  exceptionRequest: { managerSides: ['transferring', 'receiving'] },
+  // Rank and side are checked against the exception itself.
+  exceptionDecision: { managerSides: ['transferring', 'receiving'] },
+  // Checked against the escalation: the person escalated to, or anyone above them.
+  escalationResponse: { managerSides: ['transferring', 'receiving'] },
+  decision: { managerSides: ['transferring', 'receiving'] },
+  trigger: { managerSides: ['transferring', 'receiving'], integration: true },
+  remediation: { managerSides: ['transferring', 'receiving'] },
+  cancellation: { managerSides: ['transferring', 'receiving'], integration: true },
+  rejection: { managerSides: ['receiving'] },
+};
+
+export function highestRank(actor: Actor): number {
+  return Math.max(-1, ...actor.roles.map(rankIndex));
+}
+
+export function isPermitted(permission: Permission, actor: Actor, allocatedSocialWorkerId: string): boolean {
+  if (actor.kind === 'integration' || actor.roles.includes('integration')) return Boolean(permission.integration);
+  if (permission.allocatedSocialWorker && actor.id === allocatedSocialWorkerId && actor.roles.includes('social-worker')) {
+    return true;
+  }
+  if (!permission.managerSides || highestRank(actor) < 0) return false;
+  return actor.sides.some((s) => permission.managerSides!.includes(s));
+}

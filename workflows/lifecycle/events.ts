@@ -1,0 +1,284 @@
+// One step per event: each changes a draft of the model, asks for what it needs (schedules,
+// respond-by instants, dates) and returns the line the history records. Status changes go through
+// the transitions table (`go`, `settle`).
+import { rankIndex, type CompletionHow, type EventEnvelope, type EventName, type EventPayloads } from '../contract';
+import { blockingOpen, specFor, type TransferModel } from './model';
+import { localDate, meetDeadlines, reschedule, settleEscalations, tryFacts, type Asks } from './requests';
+import { go, settle } from './transitions';
+
+type EventStep<E extends EventName> = (m: TransferModel, env: EventEnvelope<EventPayloads[E]>, now: string) => Asks<string>;
+
+/** T6-T9: lead responsibility moves; open obligations make it POST_TRANSFER at once (T14). */
+export function* complete(m: TransferModel, now: string, row: 'T6' | 'T7' | 'T8' | 'T9', how: CompletionHow, effectiveOn: string): Asks<void> {
+  const s = m.transfer;
+  settleEscalations(m, now, /signed off/, 'the checklist was signed off and the transfer completed');
+  m.facts.completedOn = effectiveOn;
+  m.regions.signOff = 'not-due';
+  m.completedAt = now;
+  s.completion = {
+    at: now,
+    effectiveOn,
+    how,
+    receiver: s.people.receivingSocialWorker ? 'worker' : 'team-queue',
+    receivingSocialWorker: s.people.receivingSocialWorker,
+    outstandingItems: s.checklist.filter((i) => i.state === 'open').map((i) => i.itemId),
+  };
+  go(m, row, now);
+  // Met before rescheduling: the new schedule no longer arms pre-completion clocks.
+  meetDeadlines(m, now, 'completion');
+  const schedule = yield* reschedule(m, now);
+  if (m.digest?.checklistGate === 'deferred' && schedule.remediationDueOn) {
+    for (const item of s.checklist) {
+      if (item.state !== 'open') continue;
+      item.state = 'deferred';
+      item.deferredUntil = schedule.remediationDueOn;
+      item.owner = s.people.transferringManager.id;
+    }
+  }
+  s.completion.remediationDue = schedule.remediationDue;
+  settle(m, now);
+}
+
+/** LBBD: the agreed date passed without sign-off; the last blocking item (or waiver) completes it. */
+function* completeIfSignedOff(m: TransferModel, now: string): Asks<void> {
+  if (m.regions.signOff === 'overdue' && blockingOpen(m).length === 0) yield* complete(m, now, 'T9', 'agreed-date', yield* localDate(now));
+}
+
+function* applyException(m: TransferModel, now: string, exceptionId: string): Asks<void> {
+  const s = m.transfer;
+  const ex = s.exceptions.find((e) => e.exceptionId === exceptionId)!;
+  ex.state = 'approved';
+  switch (ex.kind) {
+    case 'extend-window':
+      m.facts.windowEndApprovedByException = true;
+      m.facts.approvedThrough = ex.newWindowEnd;
+      if (s.window) m.facts.windowEnd = ex.newWindowEnd;
+      else {
+        m.facts.agreedTransferOn = ex.newWindowEnd;
+        s.agreedTransferOn = ex.newWindowEnd;
+      }
+      yield* reschedule(m, now);
+      break;
+    case 'waive-items':
+      for (const item of s.checklist) if (ex.itemIds?.includes(item.itemId)) item.state = 'waived';
+      yield* completeIfSignedOff(m, now);
+      break;
+    case 'hold':
+      m.regions.hold = { state: 'on-hold', since: now };
+      s.onHold = true;
+      if (s.window) s.window.onHold = true;
+      break;
+    case 'resume': {
+      const hold = m.regions.hold;
+      const heldMs = hold.state === 'on-hold' ? Date.parse(now) - Date.parse(hold.since) : 0;
+      m.facts.heldDays += Math.ceil(heldMs / (24 * 3600 * 1000));
+      m.regions.hold = { state: 'running' };
+      s.onHold = false;
+      if (s.window) s.window.onHold = false;
+      yield* reschedule(m, now);
+      break;
+    }
+    case 'cancel-transfer':
+      s.cancellation = { reason: ex.reason, at: now, by: ex.requestedBy };
+      go(m, 'T13.cancel', now);
+      break;
+  }
+}
+
+function unblock(m: TransferModel, now: string, by: 'decision' | 'checklist-item', itemId?: string): void {
+  const b = m.transfer.blocked;
+  if (!b || b.by !== by || (by === 'checklist-item' && b.itemId !== itemId)) return;
+  m.transfer.blocked = undefined;
+  go(m, 'T18.leave', now);
+}
+
+export const EVENT_STEPS: { [E in EventName]: EventStep<E> } = {
+  *notification(m, { payload }, now) {
+    yield* tryFacts(m, { notifiedOn: payload.notifiedOn, windowEnd: payload.windowEnd ?? m.facts.windowEnd });
+    m.transfer.notifiedOn = payload.notifiedOn;
+    if (payload.importantDates) m.facts.request = { ...m.facts.request, importantDates: payload.importantDates };
+    go(m, 'T3', now);
+    yield* reschedule(m, now);
+    meetDeadlines(m, now, 'notification');
+    return `notified on ${payload.notifiedOn}`;
+  },
+  *acknowledgement(m, { payload }, now) {
+    const s = m.transfer;
+    s.acknowledgedOn = payload.acknowledgedOn ?? (yield* localDate(now));
+    if (payload.receivingSocialWorker) s.people.receivingSocialWorker = payload.receivingSocialWorker;
+    go(m, 'T4', now);
+    meetDeadlines(m, now, 'acknowledgement');
+    if (payload.receivingSocialWorker) meetDeadlines(m, now, 'allocation');
+    return `acknowledged on ${s.acknowledgedOn}`;
+  },
+  *allocation(m, { payload }, now) {
+    const s = m.transfer;
+    s.people.receivingSocialWorker = payload.receivingSocialWorker;
+    go(m, 'T5', now);
+    meetDeadlines(m, now, 'allocation');
+    settleEscalations(m, now, /no named worker/, 'a receiving social worker was allocated');
+    if (s.completion?.receiver === 'team-queue') {
+      s.completion.receivingSocialWorker = payload.receivingSocialWorker;
+      yield* reschedule(m, now);
+    }
+    settle(m, now);
+    return 'receiving social worker allocated';
+  },
+  *checklistItem(m, { payload, actor }, now) {
+    const item = m.transfer.checklist.find((i) => i.itemId === payload.itemId)!;
+    const reopened = payload.state === 'open';
+    item.state = payload.state;
+    item.note = payload.note ?? payload.reason;
+    item.evidenceRef = payload.evidenceRef;
+    item.doneBy = reopened ? undefined : actor.id;
+    item.doneAt = reopened ? undefined : now;
+    go(m, 'T5.checklist', now);
+    if (!reopened) unblock(m, now, 'checklist-item', payload.itemId);
+    yield* completeIfSignedOff(m, now);
+    settle(m, now);
+    return `checklist item ${payload.itemId} ${payload.state}`;
+  },
+  *meeting(m, { payload }, now) {
+    const s = m.transfer;
+    if (payload.status === 'scheduled') {
+      s.meeting.scheduledOn = payload.on;
+      m.facts.meetingScheduledOn = payload.on;
+      go(m, 'T5.meeting', now);
+      yield* reschedule(m, now);
+      return `meeting scheduled for ${payload.on}`;
+    }
+    s.meeting.heldOn = payload.on;
+    s.meeting.attendees = payload.attendees;
+    meetDeadlines(m, now, 'meeting-held');
+    if (s.completion) {
+      yield* reschedule(m, now);
+      settle(m, now);
+    } else if (m.digest?.completion.includes('meeting')) yield* complete(m, now, 'T6', 'meeting', payload.on);
+    return `meeting held on ${payload.on}`;
+  },
+  *exceptionRequest(m, { payload, actor }, now) {
+    const approval = m.digest!.exceptionApproval;
+    const immediate = payload.kind === 'resume';
+    m.transfer.exceptions.push({
+      exceptionId: payload.exceptionId,
+      kind: payload.kind,
+      reason: payload.reason,
+      newWindowEnd: payload.newWindowEnd,
+      itemIds: payload.itemIds,
+      requestedBy: actor.id,
+      requestedAt: now,
+      state: immediate ? 'approved' : 'pending',
+      approvals: [],
+      requiredSides: immediate ? [] : approval.sides,
+      minRank: approval.minRank,
+    });
+    if (immediate) yield* applyException(m, now, payload.exceptionId);
+    return `${payload.kind} exception ${payload.exceptionId} requested`;
+  },
+  *exceptionDecision(m, { payload, actor }, now) {
+    const ex = m.transfer.exceptions.find((e) => e.exceptionId === payload.exceptionId)!;
+    const open = ex.requiredSides.filter((side) => !ex.approvals.some((a) => a.side === side));
+    const rank = actor.roles.filter((r) => rankIndex(r) >= 0).sort((a, b) => rankIndex(b) - rankIndex(a))[0];
+    // One person who legitimately holds the approving role for both sides satisfies both [IMPL §2.7].
+    for (const side of actor.sides.filter((x) => open.includes(x))) {
+      ex.approvals.push({ by: actor.id, side, rank, decision: payload.decision, at: now, note: payload.note });
+    }
+    if (payload.decision === 'reject') {
+      ex.state = 'rejected';
+      return `exception ${ex.exceptionId} rejected`;
+    }
+    if (ex.requiredSides.every((side) => ex.approvals.some((a) => a.side === side && a.decision === 'approve'))) {
+      yield* applyException(m, now, ex.exceptionId);
+      return `exception ${ex.exceptionId} approved and applied`;
+    }
+    return `exception ${ex.exceptionId} partially approved`;
+  },
+  // eslint-disable-next-line require-yield
+  *escalationResponse(m, { payload, actor }, now) {
+    const esc = m.transfer.escalations.find((e) => e.escalationId === payload.escalationId)!;
+    esc.state = 'answered';
+    esc.answer = { by: actor.id, decision: payload.decision, note: payload.note, at: now };
+    return `escalation ${esc.escalationId} answered`;
+  },
+  *decision(m, { payload }, now) {
+    const s = m.transfer;
+    yield* tryFacts(m, { decidedOn: payload.on, agreedTransferOn: payload.transferOn, agreedTasks: payload.agreedTasks, awaitingDecision: false });
+    s.decidedOn = payload.on;
+    s.agreedTransferOn = payload.transferOn;
+    s.agreedTasks = payload.agreedTasks;
+    if (s.blocked?.by === 'decision') unblock(m, now, 'decision');
+    if (!s.blocked) go(m, 'T3.decision', now);
+    yield* reschedule(m, now, { newClocks: true });
+    meetDeadlines(m, now, 'decision');
+    return `decision recorded on ${payload.on}`;
+  },
+  *trigger(m, { payload }, now) {
+    const s = m.transfer;
+    const on = payload.on.slice(0, 10);
+    s.trigger.occurredOn = on;
+    s.trigger.outcome = payload.outcome;
+    const cancelling = m.digest?.cancellingOutcomes.find((c) => c.outcome === payload.outcome);
+    if (cancelling) {
+      s.cancellation = { reason: cancelling.reason, at: now, by: 'system' };
+      go(m, 'T10', now);
+      return `cancelled: ${cancelling.reason} (${cancelling.rule})`;
+    }
+    if (payload.event === 'best-interest-agreement') {
+      m.facts.bestInterestAgreed = true;
+      yield* reschedule(m, now);
+      return 'best-interest agreement recorded';
+    }
+    const recurring = s.deadlines.filter((d) => d.state === 'pending' && specFor(m, d)?.repeats && specFor(m, d)?.metByEvent === payload.event);
+    meetDeadlines(m, now, 'trigger', payload.event);
+    if (recurring.length) {
+      m.recurringMetThrough = recurring.map((d) => d.due).sort().pop();
+      yield* reschedule(m, now, { asOf: m.recurringMetThrough });
+    }
+    if (s.completion) return `${payload.event} recorded on ${on}`;
+    m.facts.triggerOccurredOn = payload.on;
+    yield* reschedule(m, now);
+    meetDeadlines(m, now, 'trigger', payload.event);
+    // The kind's transfer points, or the trigger event the transfer was started with.
+    const completes = m.digest?.completingTriggers.includes(payload.event) || payload.event === s.trigger.event;
+    if (completes && m.digest?.completion.includes('trigger-event')) {
+      yield* complete(m, now, 'T7', 'trigger-event', on);
+      return `${payload.event} held on ${on}: transfer completed`;
+    }
+    return `${payload.event} on ${on}`;
+  },
+  *remediation(m, { payload }, now) {
+    const s = m.transfer;
+    if (payload.items) {
+      const letterOn = payload.letterOn ?? (yield* localDate(now));
+      m.facts.remediationLetterOn = letterOn;
+      const schedule = yield* reschedule(m, now);
+      s.remediation = {
+        letterOn,
+        due: schedule.remediationDue ?? '',
+        dueOn: schedule.remediationDueOn ?? '',
+        items: payload.items.map((i) => ({ itemId: i.itemId, description: i.description, state: 'open' })),
+      };
+      if (s.completion) s.completion.remediationDue = schedule.remediationDue;
+      settle(m, now, 'T15');
+      return `remediation letter with ${payload.items.length} item(s)`;
+    }
+    const item = s.remediation!.items.find((i) => i.itemId === payload.itemId)!;
+    item.state = 'done';
+    item.doneAt = now;
+    if (s.remediation!.items.every((i) => i.state === 'done')) meetDeadlines(m, now, 'remediation-done');
+    settle(m, now);
+    return `remediation item ${payload.itemId} done`;
+  },
+  // eslint-disable-next-line require-yield
+  *cancellation(m, { payload, actor }, now) {
+    m.transfer.cancellation = { reason: payload.reason, at: now, by: actor.id };
+    go(m, 'T11', now);
+    return 'cancelled';
+  },
+  // eslint-disable-next-line require-yield
+  *rejection(m, { payload, actor }, now) {
+    m.transfer.rejection = { reason: payload.reason, at: now, by: actor.id };
+    go(m, 'T12', now);
+    return `rejected: ${payload.reason}`;
+  },
+};

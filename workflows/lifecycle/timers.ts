@@ -1,0 +1,105 @@
+// The clocks: which timer is due next, and one step per timer kind. The workflow waits for the
+// nearest one; when it fires, `fireTimer` decides what it changes.
+import type { ManagerRank } from '../contract';
+import { blockingOpen, hasObligations, isCompleted, isTerminal, onHold, preCompletion, specFor, type TransferModel } from './model';
+import { complete } from './events';
+import { personOnChain, raiseEscalation, reschedule, type Asks } from './requests';
+import { go } from './transitions';
+
+/** A completed transfer with nothing left open closes after this quiet period [IMPL]. */
+export const CLOSE_AFTER_COMPLETION_MS = 28 * 24 * 3600 * 1000;
+
+export type Timer =
+  | { kind: 'deadline'; at: number; id: string }
+  | { kind: 'completion'; at: number }
+  | { kind: 'escalation'; at: number; id: string }
+  | { kind: 'close'; at: number };
+
+/** Both the same timer, or both none. */
+export function sameTimer(a: Timer | undefined, b: Timer | undefined): boolean {
+  if (!a || !b) return a === b;
+  return a.kind === b.kind && a.at === b.at && ('id' in a ? a.id : '') === ('id' in b ? b.id : '');
+}
+
+/** The nearest timer the model has armed, if any. */
+export function nextTimer(m: TransferModel): Timer | undefined {
+  // A terminal transfer arms nothing: it absorbs every event and timer.
+  if (isTerminal(m)) return undefined;
+  const s = m.transfer;
+  const timers: Timer[] = [];
+  const completion = m.schedule?.completionTimer;
+  if (completion && preCompletion(m) && !onHold(m) && m.regions.signOff !== 'overdue' && !s.blocked && s.status !== 'returned-to-meeting') {
+    timers.push({ kind: 'completion', at: Date.parse(completion.at) });
+  }
+  for (const d of s.deadlines) {
+    if (d.state !== 'pending' || specFor(m, d)?.metBy === 'never') continue;
+    // A hold pauses the clocks before completion; obligations after it keep running.
+    if (onHold(m) && preCompletion(m)) continue;
+    timers.push({ kind: 'deadline', at: Date.parse(d.due), id: d.id });
+  }
+  for (const e of s.escalations) {
+    if (e.state === 'open' && personOnChain(m, e.side, e.to.role as ManagerRank, e.to)) {
+      timers.push({ kind: 'escalation', at: Date.parse(e.respondBy), id: e.escalationId });
+    }
+  }
+  if (isCompleted(m) && !hasObligations(m) && m.completedAt !== undefined && s.status !== 'closed') {
+    timers.push({ kind: 'close', at: Date.parse(m.completedAt) + CLOSE_AFTER_COMPLETION_MS });
+  }
+  // On a tie the completion (or the return to the meeting) goes first: it decides what else is due.
+  return timers.sort((a, b) => a.at - b.at || Number(b.kind === 'completion') - Number(a.kind === 'completion'))[0];
+}
+
+/** The step a fired timer takes; undefined when the timer is stale (nothing to do). */
+export function* fireTimer(m: TransferModel, timer: Timer, now: string): Asks<string | undefined> {
+  const s = m.transfer;
+  switch (timer.kind) {
+    case 'deadline': {
+      const d = s.deadlines.find((x) => x.id === timer.id);
+      if (!d || d.state !== 'pending') return undefined;
+      const spec = specFor(m, d);
+      d.state = 'missed';
+      if (spec?.onMissed.kind === 'escalate') {
+        const { side, fromRank, reason } = spec.onMissed;
+        yield* raiseEscalation(m, now, { side, fromRank, reason, deadlineId: d.id });
+      }
+      if (spec?.repeats) yield* reschedule(m, now);
+      return `deadline ${d.id} (${d.rule}) missed`;
+    }
+    case 'escalation': {
+      const e = s.escalations.find((x) => x.escalationId === timer.id);
+      if (!e || e.state !== 'open') return undefined;
+      e.state = 'superseded';
+      yield* raiseEscalation(m, now, { side: e.side, fromRank: e.to.role as ManagerRank, reason: e.reason, deadlineId: e.deadlineId, above: e.to, level: e.level + 1 });
+      return `escalation ${e.escalationId} unanswered: climbed a rung`;
+    }
+    case 'close':
+      return go(m, 'T16.close', now) ? 'closed: no open obligations' : undefined;
+    case 'completion':
+      return yield* fireCompletion(m, now);
+  }
+}
+
+function* fireCompletion(m: TransferModel, now: string): Asks<string> {
+  const s = m.transfer;
+  const timer = m.schedule!.completionTimer!;
+  const gate = m.digest!.checklistGate;
+  const returnToMeeting = m.schedule!.returnToMeetingAt;
+  if (gate === 'agreed-tasks' && returnToMeeting && blockingOpen(m).length > 0) {
+    go(m, 'T17', now);
+    m.facts.agreedTasks = undefined;
+    m.facts.awaitingDecision = true;
+    s.meeting = { scheduledOn: returnToMeeting.nextMeetingOn };
+    yield* reschedule(m, now);
+    return `agreed tasks open at the end of the clock: back to the meeting on ${returnToMeeting.nextMeetingOn}`;
+  }
+  if (gate === 'sign-off' && blockingOpen(m).length > 0) {
+    m.regions.signOff = 'overdue';
+    yield* raiseEscalation(m, now, { side: 'transferring', fromRank: 'head-of-service', reason: 'checklist not signed off by the agreed date' });
+    return 'agreed date reached without checklist sign-off: transfer stays pending';
+  }
+  yield* complete(m, now, timer.how === 'window-end' ? 'T8' : 'T9', timer.how, timer.effectiveOn);
+  if (s.completion?.receiver === 'team-queue' && gate === 'agreed-tasks') {
+    yield* raiseEscalation(m, now, { side: 'receiving', fromRank: 'service-manager', reason: 'ready but no named worker allocated' });
+  }
+  return `completed at ${timer.how} (${timer.effectiveOn}), receiver ${s.completion?.receiver}`;
+}

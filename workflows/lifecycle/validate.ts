@@ -1,0 +1,219 @@
+// Whether an event may be applied to the model as it stands: who sends it (one permission table),
+// what state the transfer is in, and the payload's own rules. Read-only; the update validator runs
+// it against the committed model, and every step runs it again before changing anything.
+import {
+  EVENT_PERMISSIONS,
+  highestRank,
+  isPermitted,
+  rankIndex,
+  type Actor,
+  type EventEnvelope,
+  type EventName,
+  type Person,
+} from '../contract';
+import { allocationPending, blockingOpen, isCompleted, isReady, isTerminal, preCompletion, specFor, type TransferModel } from './model';
+import { Refusal } from './requests';
+
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+const EXCEPTION_KINDS = ['extend-window', 'waive-items', 'hold', 'resume', 'cancel-transfer'];
+
+const invalid = (message: string, details?: unknown): never => {
+  throw new Refusal('InvalidState', message, details);
+};
+const forbidden = (message: string): never => {
+  throw new Refusal('Forbidden', message);
+};
+const notFound = (message: string): never => {
+  throw new Refusal('NotFound', message);
+};
+function requireDate(value: unknown, field: string): void {
+  if (typeof value !== 'string' || !DATE_RE.test(value)) invalid(`${field} must be a date (YYYY-MM-DD)`);
+}
+
+/** The refusal for this event, or undefined when it may be applied. */
+export function validate(m: TransferModel, name: EventName, env: EventEnvelope<unknown>): Refusal | undefined {
+  try {
+    check(m, name, env);
+    return undefined;
+  } catch (err) {
+    if (err instanceof Refusal) return err;
+    return new Refusal('InvalidState', `${name}: malformed event (${err instanceof Error ? err.message : String(err)})`);
+  }
+}
+
+/** The actor as sent: a person or an integration. Only the workflow itself acts as the system. */
+function checkActor(name: EventName, actor: Actor): void {
+  if (typeof actor.id !== 'string' || !Array.isArray(actor.roles) || !Array.isArray(actor.sides)) {
+    invalid(`${name}: the actor needs id, roles and sides`);
+  }
+  if (actor.kind === 'system' || actor.id === 'system') forbidden(`${name}: no event may claim the system actor`);
+  if (actor.kind !== 'person' && actor.kind !== 'integration') invalid(`${name}: the actor's kind must be person or integration`);
+}
+
+/** Refuses a reason the policy forbids, written as CAPACITY, capacity or record-quality alike. */
+function refuseForbiddenReason(m: TransferModel, reason: string, verb: 'stop' | 'refuse'): void {
+  const token = reason.trim().toUpperCase().replace(/[\s-]+/g, '_');
+  const refused = m.digest?.forbiddenRejectionReasons.find((f) => f.reason === token);
+  if (!refused) return;
+  invalid(`${refused.reason} is never a reason to ${verb} a transfer (${refused.rule}, ${refused.source}); instead: ${refused.instead}`, {
+    rule: refused.rule,
+    instead: refused.instead,
+  });
+}
+
+function check(m: TransferModel, name: EventName, env: EventEnvelope<unknown>): void {
+  if (!env || typeof env !== 'object' || !env.actor || typeof env.actor !== 'object' || typeof env.payload !== 'object' || env.payload === null) {
+    invalid(`${name}: malformed event`);
+  }
+  checkActor(name, env.actor);
+  const s = m.transfer;
+  if (!isPermitted(EVENT_PERMISSIONS[name], env.actor, s.people.allocatedSocialWorker.id)) {
+    forbidden(`${env.actor.id} may not record ${name} on this transfer`);
+  }
+  // Before the start has committed there is no schedule to check against: the step, which waits
+  // for the start, checks the rest.
+  if (!isReady(m)) return;
+  if (isTerminal(m)) invalid(`the transfer is ${s.status}`);
+  const p = env.payload as Record<string, unknown>;
+  const actor = env.actor;
+  const needPre = () => {
+    if (!preCompletion(m)) invalid(`${name} is not valid after completion (status ${s.status})`);
+  };
+  const digest = m.digest!;
+  switch (name) {
+    case 'notification':
+      requireDate(p.notifiedOn, 'notifiedOn');
+      if (p.windowEnd !== undefined) requireDate(p.windowEnd, 'windowEnd');
+      if (s.status !== 'identified') invalid(`the transfer was already notified (status ${s.status})`);
+      break;
+    case 'acknowledgement':
+      if (p.acknowledgedOn !== undefined) requireDate(p.acknowledgedOn, 'acknowledgedOn');
+      if (!['notified', 'preparing', 'blocked'].includes(s.status)) invalid(`acknowledgement needs a notified transfer (status ${s.status})`);
+      if (s.acknowledgedOn) invalid('the notification was already acknowledged');
+      break;
+    case 'allocation': {
+      const w = p.receivingSocialWorker as Person | undefined;
+      if (!w || typeof w !== 'object' || typeof w.id !== 'string') invalid('receivingSocialWorker is required');
+      if (isCompleted(m) && s.people.receivingSocialWorker) invalid('a receiving social worker is already allocated');
+      break;
+    }
+    case 'checklistItem': {
+      const item = s.checklist.find((i) => i.itemId === p.itemId);
+      if (!item) return notFound(`no checklist item ${String(p.itemId)} on this transfer`);
+      if (!['done', 'na', 'historic-gap', 'open'].includes(String(p.state))) invalid('state must be done, na, historic-gap or open');
+      // After completion an item can only be done late.
+      if (isCompleted(m) && p.state !== 'done') invalid('after completion only deferred items can be completed');
+      if (p.state === 'historic-gap' && digest.checklistGate !== 'sign-off') {
+        invalid('historic-gap applies only where the checklist is signed off (Barking and Dagenham 001 ¶10)');
+      }
+      if ((p.state === 'na' || p.state === 'open') && !p.reason && !p.note) invalid(`${String(p.state)} needs a reason`);
+      break;
+    }
+    case 'meeting':
+      requireDate(p.on, 'on');
+      // After completion only the handover meeting that clears the receiving team's queue counts.
+      if (!(p.status === 'held' && allocationPending(m) && digest.queueClearedBy.includes('meeting-held'))) needPre();
+      if (p.status !== 'scheduled' && p.status !== 'held') invalid('status must be scheduled or held');
+      if (s.window && (String(p.on) > s.window.endsOn || String(p.on) < s.window.opensOn)) {
+        invalid(`T-ISL-06: the transfer meeting must be inside the window ${s.window.opensOn} to ${s.window.endsOn}`, { rule: 'T-ISL-06' });
+      }
+      if (p.status === 'held' && s.blocked) invalid(`${s.blocked.rule}: the transfer is blocked: ${s.blocked.reason}`, { rule: s.blocked.rule });
+      if (p.status === 'held' && preCompletion(m) && digest.completion.includes('meeting')) {
+        if (s.status === 'returned-to-meeting') invalid('the case went back to the allocation meeting: record a new decision first');
+        const gate = digest.checklistGate;
+        const open = blockingOpen(m);
+        if ((gate === 'sign-off' || gate === 'agreed-tasks') && open.length > 0) {
+          invalid(`the checklist gate (${gate}) is not met: open ${open.join(', ')}`, { open });
+        }
+      }
+      if (p.status === 'held' && !s.notifiedOn && digest.usesWindow) invalid('the transfer has not been notified yet');
+      break;
+    case 'exceptionRequest':
+      needPre();
+      if (typeof p.exceptionId !== 'string' || !p.exceptionId) invalid('exceptionId is required');
+      if (!EXCEPTION_KINDS.includes(String(p.kind))) invalid(`unknown exception kind ${String(p.kind)}`);
+      if (p.kind === 'extend-window') {
+        requireDate(p.newWindowEnd, 'newWindowEnd');
+        // Without a window or agreed date yet, the exception approves a date beyond the policy's
+        // bound ahead of the decision that proposes it (e.g. LBBD-01).
+        const current = s.window?.endsOn ?? s.agreedTransferOn;
+        if (current && String(p.newWindowEnd) <= current) invalid(`newWindowEnd must be after the current end ${current}`);
+      }
+      if (p.kind === 'waive-items') {
+        const ids = Array.isArray(p.itemIds) ? (p.itemIds as unknown[]) : [];
+        if (!ids.length) invalid('itemIds are required to waive items');
+        for (const id of ids) if (!s.checklist.some((i) => i.itemId === id)) notFound(`no checklist item ${String(id)}`);
+      }
+      if (p.kind === 'hold' && m.regions.hold.state === 'on-hold') invalid('the transfer is already on hold');
+      if (p.kind === 'resume' && m.regions.hold.state !== 'on-hold') invalid('the transfer is not on hold');
+      if (s.exceptions.some((e) => e.exceptionId === p.exceptionId)) invalid('duplicate exceptionId');
+      break;
+    case 'exceptionDecision': {
+      needPre();
+      // Rank first, so that someone who may not approve learns nothing about the exception.
+      const minRank = digest.exceptionApproval.minRank;
+      if (highestRank(actor) < rankIndex(minRank)) forbidden(`approving needs the rank ${minRank} or above`);
+      const ex = s.exceptions.find((e) => e.exceptionId === p.exceptionId);
+      if (!ex) return notFound(`no exception ${String(p.exceptionId)}`);
+      if (ex.state !== 'pending') invalid(`the exception is already ${ex.state}`);
+      if (p.decision !== 'approve' && p.decision !== 'reject') invalid('decision must be approve or reject');
+      if (highestRank(actor) < rankIndex(ex.minRank)) forbidden(`approving needs the rank ${ex.minRank} or above`);
+      const open = ex.requiredSides.filter((side) => !ex.approvals.some((a) => a.side === side));
+      if (!actor.sides.some((side) => open.includes(side))) {
+        forbidden(`approval is needed from the ${open.join(' and ')} side, and the approver is not on it`);
+      }
+      break;
+    }
+    case 'escalationResponse': {
+      const esc = s.escalations.find((e) => e.escalationId === p.escalationId);
+      if (!esc) return notFound(`no escalation ${String(p.escalationId)}`);
+      if (esc.state !== 'open') invalid(`the escalation is already ${esc.state}`);
+      const above = highestRank(actor) > rankIndex(esc.to.role) && actor.sides.includes(esc.side);
+      if (actor.id !== esc.to.id && !above) forbidden('only the person escalated to, or someone above them, may answer');
+      if (typeof p.decision !== 'string' || !p.decision) invalid('decision is required');
+      break;
+    }
+    case 'decision':
+      requireDate(p.on, 'on');
+      if (p.transferOn !== undefined) requireDate(p.transferOn, 'transferOn');
+      needPre();
+      if (!digest.usesDecision) invalid(`a ${s.kind} transfer is not decided at an allocation meeting`);
+      break;
+    case 'trigger':
+      requireDate(String(p.on ?? '').slice(0, 10), 'on');
+      if (typeof p.event !== 'string' || !p.event) invalid('event is required');
+      // After completion a trigger only records a recurring obligation (e.g. a weekly overview).
+      if (!s.deadlines.some((d) => d.state === 'pending' && specFor(m, d)?.metByEvent === p.event)) needPre();
+      break;
+    case 'remediation':
+      // Who first: the receiving side lists defects, the transferring side marks them fixed.
+      if (p.items && !actor.sides.includes('receiving')) forbidden('the receiving side lists record defects');
+      if (!p.items && p.itemId && !actor.sides.includes('transferring')) forbidden('the transferring side marks defects fixed');
+      if (!isCompleted(m)) invalid('remediation applies after completion');
+      if (p.items) {
+        if (s.remediation) invalid('a remediation letter was already sent');
+        if (!Array.isArray(p.items) || p.items.length === 0) invalid('items must list at least one defect');
+        if (p.letterOn !== undefined) requireDate(p.letterOn, 'letterOn');
+      } else if (p.itemId) {
+        const item = s.remediation?.items.find((i) => i.itemId === p.itemId);
+        if (!item) return notFound(`no remediation item ${String(p.itemId)}`);
+        if (item.state === 'done') invalid('that item is already done');
+      } else invalid('send items (a letter) or itemId (a fix)');
+      break;
+    case 'cancellation':
+      needPre();
+      if (typeof p.reason !== 'string' || !p.reason) invalid('reason is required');
+      // Capacity and record quality never end a transfer, whichever route they come by (INV-2, INV-3).
+      refuseForbiddenReason(m, p.reason as string, 'stop');
+      break;
+    case 'rejection': {
+      needPre();
+      const reason = String(p.reason ?? '');
+      refuseForbiddenReason(m, reason, 'refuse');
+      if (!digest.permittedRejectionReasons.includes(reason)) {
+        invalid(`${reason} is not a permitted reason; permitted: ${digest.permittedRejectionReasons.join(', ')}`);
+      }
+      break;
+    }
+  }
+}
