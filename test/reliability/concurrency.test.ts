@@ -4,15 +4,18 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import request from 'supertest';
 import { apiConnectionOptions } from '../../api/temporal-connection';
 import { londonToday, plusDays, tokenFor } from '../support/fixtures';
 import { createLocalEnv, createTestWorker, SHORT_LONG_POLL, testDataConverter } from '../support/temporal';
 import { eventually, expectProblem, testApp, transferBody } from '../api/helpers';
+import { DEFAULT_BUNDLE_PATH } from '../../worker/build-bundle';
+import { workflowIdFor } from '../../workflows/definitions';
 
 let env: TestWorkflowEnvironment;
 let connection: Connection;
+let client: Client;
 let app: ReturnType<typeof testApp>;
 let impatientApp: ReturnType<typeof testApp>;
 let worker: { instance: Worker; running: Promise<void> } | undefined;
@@ -33,7 +36,7 @@ async function stopWorker() {
 beforeAll(async () => {
   env = await createLocalEnv({ extraArgs: SHORT_LONG_POLL });
   connection = await Connection.connect(apiConnectionOptions(env.address));
-  const client = new Client({ connection, namespace: env.namespace ?? 'default', dataConverter: testDataConverter() });
+  client = new Client({ connection, namespace: env.namespace ?? 'default', dataConverter: testDataConverter() });
   app = testApp(client, { rateLimit: { limit: 1_000_000 }, readyPollerMaxAgeMs: 8_000 });
   // Gives up on a missing worker within the test.
   impatientApp = testApp(client, { rateLimit: { limit: 1_000_000 }, temporalTimeoutMs: 4_000, readyPollerMaxAgeMs: 8_000 });
@@ -88,6 +91,17 @@ function fifty(on: typeof app, transferId: string, manager: string) {
   );
 }
 
+/**
+ * The history a storm left replays on the bundle without a nondeterminism error: the worker is
+ * evicted and replays during a storm, and every query on a finished transfer replays it again.
+ */
+async function expectReplays(transferId: string) {
+  const handle = client.workflow.getHandle(workflowIdFor(transferId));
+  await expect(
+    Worker.runReplayHistory({ workflowBundle: { codePath: DEFAULT_BUNDLE_PATH }, dataConverter: testDataConverter() }, await handle.fetchHistory(), handle.workflowId),
+  ).resolves.toBeUndefined();
+}
+
 /** After the storm: every write answered 503 is retried with its key; each gets a real answer. */
 async function retryUnanswered(answers: request.Response[], retry: (key: string) => Promise<request.Response>) {
   const keys = answers.filter((a) => a.status === 503 && a.body.idempotencyKey).map((a) => a.body.idempotencyKey as string);
@@ -131,6 +145,7 @@ test('50 requests at once on one transfer with the worker up: no 500, one notifi
   );
   expect(state.body.status).toBe('notified');
   expect(state.body.history.filter((h: { event: string }) => h.event === 'notification')).toHaveLength(1);
+  await expectReplays(body.transferId);
 });
 
 test('25 cancellations at once and 25 reads: one cancels, the others are refused, and no answer is a 500', async () => {
@@ -155,6 +170,7 @@ test('25 cancellations at once and 25 reads: one cancels, the others are refused
   const state = await request(app).get(`/v1/transfers/${body.transferId}`).set(auth(operator));
   expect(state.body.status).toBe('cancelled');
   expect(state.body.history.filter((h: { event: string }) => h.event === 'cancellation')).toHaveLength(1);
+  await expectReplays(body.transferId);
 });
 
 test('with the worker down: 503s that say how to retry, no 500; after it returns, the retries apply once', async () => {
