@@ -110,8 +110,9 @@ async function start(body: object) {
   if (res.status !== 201) throw new Error(`start ${res.status}: ${res.text}`);
 }
 
+/** The state as a careful reader gets it: a 503 (a worker still coming up) is waited out, within a bound. */
 async function finalState(transferId: string) {
-  const res = await request(app).get(`/v1/transfers/${transferId}`).set(auth(operator));
+  const res = await answered({ name: 'read', send: (id) => request(app).get(`/v1/transfers/${id}`).set(auth(operator)) }, transferId);
   expect(res.status).toBe(200);
   return res.body as { status: string; history: { event: string }[] };
 }
