@@ -56,14 +56,15 @@ export function testTemporalSettings(env: TestWorkflowEnvironment): TemporalSett
 
 /**
  * The SDK gives a server 5 s to start, which a machine under load can miss; such a start (and
- * only that) is tried again.
+ * only that) is tried again, a little later each time, so that a burst of load can pass.
  */
-async function withStartRetries<T>(start: () => Promise<T>, attempts = 5): Promise<T> {
+async function withStartRetries<T>(start: () => Promise<T>, attempts = 8): Promise<T> {
   for (let i = 1; ; i++) {
     try {
       return await start();
     } catch (err) {
       if (i >= attempts || !/did not start within/.test(String((err as Error)?.message))) throw err;
+      await new Promise((r) => setTimeout(r, 2_000 * i));
     }
   }
 }
