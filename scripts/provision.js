@@ -105,11 +105,16 @@ function provisionJavaTestServer() {
   const pom = fs.readFileSync(path.join(JAVA_POM_DIR, 'pom.xml'), 'utf8');
   const version = /<temporal\.test-server\.version>([^<]+)</.exec(pom)[1];
   const jar = path.join(libDir, `temporal-test-server-${version}.jar`);
-  if (fs.existsSync(launcher) && fs.existsSync(jar)) {
+  const archive = path.join(TOOLS, 'java-test-server', 'classes.jsa');
+  if (fs.existsSync(launcher) && fs.existsSync(jar) && fs.existsSync(archive)) {
     log(`Java test server ${version} already in .tools: nothing to do`);
     return true;
   }
   const java = which('java');
+  if (java && fs.existsSync(launcher) && fs.existsSync(jar)) {
+    writeTestServerLauncher(java, libDir, launcher, archive);
+    return true;
+  }
   const mvn = which('mvn');
   if (!java || !mvn) {
     log('Java and Maven are needed for the time-skipping test server; install a JDK >= 17 and Maven,');
@@ -128,15 +133,49 @@ function provisionJavaTestServer() {
     log('Maven could not resolve the Java test server (see above)');
     return false;
   }
+  writeTestServerLauncher(java, libDir, launcher, archive);
+  log(`installed the Java test server ${version} into .tools`);
+  return true;
+}
+
+const JVM_FLAGS = '-Xss1m -XX:+UseSerialGC';
+
+/**
+ * The SDK gives the test server 5 s to listen. A busy two-core machine needs 10 s or more to start
+ * a cold JVM, and about a third of that with a class-data archive of the server's own classes, so
+ * one is recorded here (a start and stop of the server) and the launcher uses it. A JVM that finds
+ * the archive stale ignores it and starts as before.
+ */
+function writeTestServerLauncher(java, libDir, launcher, archive) {
+  const classpath = `${libDir}/*`;
+  const record = spawnSync(process.execPath, ['-e', `
+    const { spawn } = require('node:child_process');
+    const net = require('node:net');
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = srv.address().port;
+      srv.close(() => {
+        const jvm = spawn(${JSON.stringify(java)}, [...${JSON.stringify(JVM_FLAGS.split(' '))},
+          '-XX:ArchiveClassesAtExit=${archive}', '-Xlog:cds=off', '-Xlog:cds+dynamic=off',
+          '-cp', ${JSON.stringify(classpath)}, 'io.temporal.testserver.TestServer', String(port)], { stdio: 'ignore' });
+        const giveUp = setTimeout(() => jvm.kill('SIGKILL'), 120000);
+        jvm.on('exit', () => { clearTimeout(giveUp); clearInterval(poll); });
+        const poll = setInterval(() => {
+          const c = net.connect(port, '127.0.0.1', () => { c.destroy(); clearInterval(poll); setTimeout(() => jvm.kill('SIGTERM'), 1000); });
+          c.on('error', () => {});
+        }, 200);
+      });
+    });`], { stdio: 'inherit', timeout: 150000 });
+  const cds = record.status === 0 && fs.existsSync(archive)
+    ? ` -XX:SharedArchiveFile="${archive}" -Xlog:cds=off -Xlog:cds+dynamic=off`
+    : '';
+  if (!cds) log('no class-data archive for the test server (it starts without one, more slowly)');
   fs.mkdirSync(BIN, { recursive: true });
   // The SDK runs `<path> <port> --enable-time-skipping`.
   fs.writeFileSync(
     launcher,
-    `#!/bin/sh\nexec "${java}" -Xss1m -XX:+UseSerialGC -cp "${libDir}/*" io.temporal.testserver.TestServer "$@"\n`,
+    `#!/bin/sh\nexec "${java}" ${JVM_FLAGS}${cds} -cp "${classpath}" io.temporal.testserver.TestServer "$@"\n`,
     { mode: 0o755 },
   );
-  log(`installed the Java test server ${version} into .tools`);
-  return true;
 }
 
 // The production-shaped server for the PostgreSQL suite (scripts/temporal-postgres.ts): the same

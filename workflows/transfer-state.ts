@@ -256,6 +256,8 @@ export interface TransferEventMessage {
     remediation?: TransferState['remediation'];
     /** Escalations raised and deadlines missed in this step. */
     raised: Escalation[];
+    /** Exceptions requested in this step that wait for approval. */
+    awaitingApproval?: TransferException[];
     missed: Deadline[];
     pendingDeadlines: Deadline[];
     outstandingItems: string[];

@@ -1,7 +1,7 @@
 // What each published step means for people's inboxes: which notices it triggers, who gets them,
 // and their subject, plain-text and HTML bodies. Pure: no I/O, so every notice can be unit-tested.
 // Children appear only by case reference (the message carries nothing else about them).
-import type { Deadline, Person, TeamRef, TransferEventMessage } from '../../workflows/definitions';
+import { rankIndex, type Deadline, type Person, type Side, type TeamRef, type TransferEventMessage, type TransferPeople } from '../../workflows/definitions';
 import { formatDate, formatInstant } from './london';
 import { meetingInvite } from './invite';
 
@@ -9,6 +9,7 @@ export type NoticeKind =
   | 'notification'
   | 'acknowledgement-overdue'
   | 'escalation'
+  | 'exception-approval'
   | 'meeting-scheduled'
   | 'completion'
   | 'remediation-due'
@@ -62,6 +63,23 @@ export function caseLabel(childRefs: string[]): string {
 export function transferLink(publicBaseUrl: string, transferId: string): string {
   return `${publicBaseUrl.replace(/\/+$/, '')}/app/transfers/${encodeURIComponent(transferId)}`;
 }
+
+/** The page where an approver approves or rejects an exception. */
+export function exceptionApprovalLink(publicBaseUrl: string, transferId: string, exceptionId: string): string {
+  return `${transferLink(publicBaseUrl, transferId)}/exceptions/${encodeURIComponent(exceptionId)}/approval`;
+}
+
+/** Who is asked to approve for one side: the lowest person on that side's ladder holding the rank. */
+function approverFor(people: TransferPeople, side: Side, minRank: string): Person | undefined {
+  return (people.chain[side] ?? []).find((p) => rankIndex(p.role) >= rankIndex(minRank));
+}
+
+const EXCEPTION_WHAT: Record<string, string> = {
+  'extend-window': 'extend the transfer window',
+  'waive-items': 'waive checklist items',
+  hold: 'put the transfer on hold',
+  'cancel-transfer': 'cancel the transfer',
+};
 
 /** The page where the person escalated to answers. */
 export function escalationAnswerLink(publicBaseUrl: string, transferId: string, escalationId: string): string {
@@ -208,6 +226,26 @@ export function composeNotices(message: TransferEventMessage, opts: ComposeOptio
           `What is needed: your decision on escalation ${e.escalationId} by ${formatInstant(e.respondBy)}. ` +
           'Without an answer by then it goes to the next manager up.',
         actionLink: { href: answerAt, text: 'Answer the escalation' },
+      },
+    );
+  }
+
+  for (const x of s.awaitingApproval ?? []) {
+    const approveAt = exceptionApprovalLink(opts.publicBaseUrl, message.transferId, x.exceptionId);
+    const facts: [string, string][] = [['Requested', formatInstant(x.requestedAt)], ['Reason', x.reason]];
+    if (x.newWindowEnd) facts.push(['New window end', formatDate(x.newWindowEnd)]);
+    if (x.itemIds?.length) facts.push(['Items', x.itemIds.join(', ')]);
+    const sides = x.requiredSides.join(' and ');
+    add(
+      `exception:${x.exceptionId}`,
+      'exception-approval',
+      x.requiredSides.map((side) => approverFor(people, side, x.minRank)),
+      `Approval needed: a request to ${EXCEPTION_WHAT[x.kind] ?? x.kind} (${label})`,
+      {
+        lead: `A request to ${EXCEPTION_WHAT[x.kind] ?? x.kind} for ${label} needs approval from the ${sides} side${x.requiredSides.length > 1 ? 's' : ''}, at ${x.minRank} or above.`,
+        facts: [...facts, ...route],
+        action: `What is needed: your decision on exception ${x.exceptionId}. Nothing changes until ${x.requiredSides.length > 1 ? 'both sides approve' : 'it is approved'}.`,
+        actionLink: { href: approveAt, text: 'Approve or reject the exception' },
       },
     );
   }

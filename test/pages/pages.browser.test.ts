@@ -111,7 +111,7 @@ test('the escalated manager follows the link, signs in, sees field errors, and a
   }
 });
 
-test('a two-sided exception is approved by a manager of each side, each signed in as themselves', async () => {
+test('a two-sided exception is approved by a manager of each side, one from the approval email, each signed in as themselves', async () => {
   const requested = await api<TransferState>('POST', `/v1/transfers/${transfer.transferId}/exceptions`, await tokenFor('tm-cy', ['team-manager'], [transfer.from.team]), {
     kind: 'hold',
     reason: 'court delay',
@@ -120,15 +120,26 @@ test('a two-sided exception is approved by a manager of each side, each signed i
   const exception = requested.body.exceptions.at(-1)!;
   expect(exception.requiredSides).toEqual(['transferring', 'receiving']);
 
-  // The second approver's browser runs no JavaScript: the pages must work the same without it.
+  // The first approver comes from the link in the approval email; the second from My work, in a
+  // browser that runs no JavaScript: the pages must work the same without it.
+  const [approvalMail] = (await stack.catcher.waitFor((all) => all.some((m) => m.subject.startsWith('Approval needed:') && m.envelopeTo.includes('sm-ed@example.test')), 60_000)).filter(
+    (m) => m.subject.startsWith('Approval needed:') && m.envelopeTo.includes('sm-ed@example.test'),
+  );
+  const approvalLink = `${stack.apiUrl}/app/transfers/${transfer.transferId}/exceptions/${exception.exceptionId}/approval`;
+  expect(approvalMail.text).toContain(approvalLink);
   for (const [sub, side, shot] of [['sm-ed', 'transferring', 'exception-approval'], ['sm-gu', 'receiving', '']] as const) {
     const { context, page } = await newPerson(stack.browser, { javaScript: Boolean(shot) });
     try {
-      await page.goto(`${stack.apiUrl}/app/my-work`);
-      await signIn(page, sub);
-      expect(await page.locator('#exceptions + table').innerText()).toContain('Hold the transfer');
-      if (shot) await expectAccessible(page, 'my-work');
-      await submit(page, '#exceptions + table a:has-text("Approve or reject")');
+      if (shot) {
+        await page.goto(approvalLink);
+        await signIn(page, sub);
+        expect(page.url()).toBe(approvalLink);
+      } else {
+        await page.goto(`${stack.apiUrl}/app/my-work`);
+        await signIn(page, sub);
+        expect(await page.locator('#exceptions + table').innerText()).toContain('Hold the transfer');
+        await submit(page, '#exceptions + table a:has-text("Approve or reject")');
+      }
       expect((await page.locator('h1').innerText()).trim()).toBe('Approve or reject the exception');
       if (shot) await expectAccessible(page, shot);
       await page.check('input[name="decision"][value="approve"]');
@@ -137,6 +148,10 @@ test('a two-sided exception is approved by a manager of each side, each signed i
       const now = (await api<TransferState>('GET', `/v1/transfers/${transfer.transferId}`, await tokenFor('lcs', ['integration']))).body;
       const approvals = now.exceptions.find((x) => x.exceptionId === exception.exceptionId)!.approvals;
       expect(approvals.at(-1)).toMatchObject({ by: sub, side, decision: 'approve' });
+      if (shot) {
+        await page.goto(`${stack.apiUrl}/app/my-work`);
+        await expectAccessible(page, 'my-work');
+      }
     } finally {
       await context.close();
     }

@@ -36,10 +36,12 @@ export interface StepContext {
 
 interface Mark {
   escalations: number;
+  exceptions: number;
   missed: Set<string>;
 }
 const markOf = (m: TransferModel): Mark => ({
   escalations: m.transfer.escalations.length,
+  exceptions: m.transfer.exceptions.length,
   missed: new Set(m.transfer.deadlines.filter((d) => d.state === 'missed').map((d) => d.id)),
 });
 
@@ -72,6 +74,7 @@ function message(m: TransferModel, ctx: StepContext, event: string, actor: strin
       completion: s.completion,
       remediation: s.remediation,
       raised: s.escalations.slice(mark.escalations),
+      awaitingApproval: s.exceptions.slice(mark.exceptions).filter((e) => e.state === 'pending'),
       missed: s.deadlines.filter((d) => d.state === 'missed' && !mark.missed.has(d.id)),
       pendingDeadlines: s.deadlines.filter((d) => d.state === 'pending'),
       outstandingItems: s.checklist.filter((i) => i.state === 'open' || i.state === 'deferred').map((i) => i.itemId),
@@ -114,7 +117,7 @@ export function* start(input: StartTransferInput, ctx: StepContext): Asks<StepRe
     go(m, 'T18', now);
   }
   s.violations = schedule.violations;
-  return accepted(m, ctx, 'started', input.startedBy, 'identified', { escalations: 0, missed: new Set() }, `${req.kind} transfer started`);
+  return accepted(m, ctx, 'started', input.startedBy, 'identified', { escalations: 0, exceptions: 0, missed: new Set() }, `${req.kind} transfer started`);
 }
 
 /** One event. Refused (thrown) before anything changes; a repeat of an applied event id changes nothing. */

@@ -48,6 +48,37 @@ test('a transfer started with its notification already sent gets the notificatio
   expect(composeNotices(messageFor(request, { event: 'started', statusAfter: 'identified', snapshot: { window: undefined } }), opts)).toEqual([]);
 });
 
+test('a two-sided exception asks each side\'s approver at the rank the policy needs, linking to the approval form', () => {
+  const x = {
+    exceptionId: 'ex-7',
+    kind: 'extend-window' as const,
+    reason: 'the review was moved by the IRO',
+    newWindowEnd: '2027-03-05',
+    requestedBy: 'tm-cy',
+    requestedAt: '2027-01-20T10:00:00.000Z',
+    state: 'pending' as const,
+    approvals: [],
+    requiredSides: ['transferring', 'receiving'] as ('transferring' | 'receiving')[],
+    minRank: 'service-manager',
+  };
+  const n = only(messageFor(request, { event: 'exceptionRequest', detail: 'extend-window exception ex-7 requested', snapshot: { awaitingApproval: [x] } }));
+  expect(n.kind).toBe('exception-approval');
+  // The lowest service manager or above on each ladder, not the team managers below them.
+  expect(ids(n)).toEqual(['sm-ed', 'sm-gu']);
+  expect(n.subject).toBe('Approval needed: a request to extend the transfer window (case LCS-000001)');
+  const approval = `${link}/exceptions/ex-7/approval`;
+  expect(n.text).toContain(approval);
+  expect(n.html).toContain(`<a href="${approval}">Approve or reject the exception</a>`);
+  expect(n.text).toContain('New window end: Friday 5 March 2027');
+  expect(n.text).toContain('the transferring and receiving sides, at service-manager or above');
+
+  // One side at head of service: only that ladder's head of service is asked.
+  const one = only(messageFor(request, { event: 'exceptionRequest', snapshot: { awaitingApproval: [{ ...x, requiredSides: ['receiving'], minRank: 'head-of-service' }] } }));
+  expect(ids(one)).toEqual(['hos-ha']);
+  // A step that requested nothing needing approval sends no approval notice.
+  expect(composeNotices(messageFor(request, { event: 'exceptionRequest', snapshot: { awaitingApproval: [] } }), opts).some((k) => k.kind === 'exception-approval')).toBe(false);
+});
+
 test('an overdue acknowledgement tells both managers, and the escalation goes to the person escalated to', () => {
   const missed = deadline({ state: 'missed' });
   const message = messageFor(request, {

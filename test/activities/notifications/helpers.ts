@@ -104,6 +104,7 @@ export function messageFor(
       window: { opensOn: '2027-01-11', endsOn: '2027-02-19', originalEndsOn: '2027-02-19', onHold: false },
       meeting: {},
       raised: [],
+      awaitingApproval: [],
       missed: [],
       pendingDeadlines: [deadline()],
       outstandingItems: ['isl-case-notes-finalised'],

@@ -110,3 +110,18 @@ test('the state names each region beside the status', async () => {
   const held = (await step(scheduled, 'exceptionRequest', actors.transferringTm, { exceptionId: 'h', kind: 'hold', reason: 'r' })).model;
   expect(view(held).regions).toMatchObject({ meeting: 'scheduled', exception: 'requested' });
 });
+
+test('a step that requests an exception needing approval publishes it for the approvers; one applied at once does not', async () => {
+  const m = await islNotified();
+  const asked = await step(m, 'exceptionRequest', actors.transferringTm, { exceptionId: 'e-1', kind: 'extend-window', reason: 'review moved', newWindowEnd: plus(TODAY, 40) });
+  const published = asked.effects.map((e) => e.message.snapshot.awaitingApproval);
+  expect(published).toEqual([[expect.objectContaining({ exceptionId: 'e-1', state: 'pending', requiredSides: ['transferring', 'receiving'] })]]);
+  // The first side's approval asks nobody new.
+  const half = await step(asked.model, 'exceptionDecision', actors.transferringSm, { exceptionId: 'e-1', decision: 'approve' });
+  expect(half.effects.map((e) => e.message.snapshot.awaitingApproval)).toEqual([[]]);
+  let held = (await step(m, 'exceptionRequest', actors.transferringTm, { exceptionId: 'h-1', kind: 'hold', reason: 'child in hospital' })).model;
+  for (const approver of [actors.transferringSm, actors.receivingSm]) held = (await step(held, 'exceptionDecision', approver, { exceptionId: 'h-1', decision: 'approve' })).model;
+  expect(held.transfer.onHold).toBe(true);
+  const resumed = await step(held, 'exceptionRequest', actors.transferringTm, { exceptionId: 'r-1', kind: 'resume', reason: 'back home' });
+  expect(resumed.effects.map((e) => e.message.snapshot.awaitingApproval)).toEqual([[]]);
+});
