@@ -102,10 +102,20 @@ async function expectReplays(transferId: string) {
   ).resolves.toBeUndefined();
 }
 
-/** After the storm: every write answered 503 is retried with its key; each gets a real answer. */
+/**
+ * After the storm: every write answered 503 is retried with its key, as often as it is answered
+ * 503 again (within a bound, after its Retry-After); each gets a real answer.
+ */
 async function retryUnanswered(answers: request.Response[], retry: (key: string) => Promise<request.Response>) {
   const keys = answers.filter((a) => a.status === 503 && a.body.idempotencyKey).map((a) => a.body.idempotencyKey as string);
-  const retried = await Promise.all(keys.map(retry));
+  const untilAnswered = async (key: string) => {
+    for (let attempt = 1; ; attempt++) {
+      const res = await retry(key);
+      if (res.status !== 503 || attempt >= 10) return res;
+      await new Promise((r) => setTimeout(r, 1000 * Number(res.headers['retry-after'] ?? 1)));
+    }
+  };
+  const retried = await Promise.all(keys.map(untilAnswered));
   expect(retried.map((r) => r.status).filter((s) => s !== 200 && s !== 409)).toEqual([]);
   return retried;
 }
