@@ -7,7 +7,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import swaggerUi from 'swagger-ui-express';
 import type { Logger } from 'pino';
@@ -28,15 +28,16 @@ import {
   type TransferState,
   type TransferRequest,
 } from '../workflows/definitions';
-import { invalidToken, type Principal, type TokenVerifier } from './auth';
+import { authFailureCounter, invalidToken, type Principal, type TokenVerifier } from './auth';
 import { codecRouter, type CodecEndpointOptions } from './codec-endpoint';
 import { listTransfers } from './listing';
 import { createLogger, createMetrics, metricsMiddleware, requestLogger, type ApiMetrics } from './observability';
 import { buildOpenApi } from './openapi';
 import { createPages, type PagesOptions } from './pages';
 import { fromZod, HttpProblem, PROBLEM_BASE, sendProblem, type FieldError } from './problem';
-import { expressPath, ROUTES, routesFor, type RouteSpec } from './routes';
+import { allowFor, expressPath, ROUTES, type RouteSpec } from './routes';
 import { idempotencyKeySchema, type StartBody } from './schemas';
+import { checkReadiness, NotReady } from './temporal-connection';
 import { toHttpProblem, violationError } from './temporal-errors';
 import { actorOf, canonicalHash, createTransferService, isIntegration, isManager, mayEverSend, seesAll, sidesOf } from './transfers';
 
@@ -58,14 +59,18 @@ export interface AppDeps {
   verifyToken: TokenVerifier;
   policies: PolicyService;
   taskQueue?: string;
-  /** Throws when Temporal cannot be reached. */
+  /** Throws (a NotReady naming what is missing) unless Temporal answers and a worker polls. */
   checkReady?: () => Promise<void>;
+  /** /readyz: the newest worker poll must be at most this old; default 90 s. */
+  readyPollerMaxAgeMs?: number;
   /** Structured request and error logs; default: JSON to stdout at `info`. */
   logger?: Logger;
   /** Default: a fresh registry (no process metrics). */
   metrics?: ApiMetrics;
   /** Requests per token subject per window; default 600 a minute. */
   rateLimit?: { limit: number; windowMs?: number };
+  /** Failed authentications (401) per client address per window before 429; default 30 a minute. */
+  authFailureLimit?: { limit: number; windowMs?: number };
   /** Upper bound on one request's Temporal calls, default 15 s; past it the answer is 503. */
   temporalTimeoutMs?: number;
   /** True once shutdown has begun: /readyz answers 503 so load balancers stop sending. */
@@ -81,6 +86,15 @@ type AuthedRequest = Request & { principal?: Principal };
 const RETRY_AFTER_SECONDS = '5';
 
 export { canonicalHash } from './transfers';
+
+function decodable(path: string): boolean {
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function parse<T extends z.ZodType>(
   schema: T,
@@ -132,13 +146,21 @@ export function createApp(deps: AppDeps) {
     app.use('/app', createPages({ client, transfers, logger, authorityName: (a) => names.get(a) ?? a, raisableEscalations }, deps.pages));
   }
 
+  // Guessing tokens costs a client address its access for the rest of the window.
+  const authFailures = authFailureCounter({ limit: deps.authFailureLimit?.limit ?? 30, windowMs: deps.authFailureLimit?.windowMs ?? 60_000 });
   const authenticate = async (req: AuthedRequest, _res: Response, next: NextFunction) => {
-    const m = /^Bearer +([^\s]+)$/i.exec(req.header('authorization') ?? '');
-    if (!m) return next(invalidToken('A bearer token is required'));
+    const address = ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown');
+    const wait = authFailures.blockedFor(address);
+    if (wait) {
+      return next(new HttpProblem(429, 'Too many failed authentications from this address; wait before trying again', {}, { 'Retry-After': String(wait) }));
+    }
     try {
+      const m = /^Bearer +([^\s]+)$/i.exec(req.header('authorization') ?? '');
+      if (!m) throw invalidToken('A bearer token is required');
       req.principal = await deps.verifyToken(m[1]);
       next();
     } catch (err) {
+      if (err instanceof HttpProblem && err.status === 401) authFailures.fail(address);
       next(err);
     }
   };
@@ -157,6 +179,19 @@ export function createApp(deps: AppDeps) {
     },
   });
   app.use('/v1', authenticate, limiter);
+
+  // Before the routes: Express would hand GET /v1/transfers/preview to /v1/transfers/{id}, and
+  // answer OPTIONS itself with every method of every matching route.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const allowed = allowFor(req.path);
+    if (!allowed || !decodable(req.path)) return next(); // a malformed escape is Express's 400
+    const allow = allowed.join(', ');
+    if (req.method === 'OPTIONS') return res.status(204).setHeader('Allow', allow).end();
+    if (!allowed.includes(req.method)) {
+      return next(new HttpProblem(405, `${req.method} is not supported here; use ${allow}`, {}, { Allow: allow }));
+    }
+    next();
+  });
 
   /** The schemas check an authority id's form; whether its policy is loaded is data. */
   function unknownAuthority(value: unknown, path: string): FieldError[] {
@@ -191,12 +226,12 @@ export function createApp(deps: AppDeps) {
   route(ROUTES.healthz, ({ res }) => res.json({ status: 'ok' }));
   route(ROUTES.readyz, async ({ res }) => {
     try {
-      if (deps.isShuttingDown?.()) throw new Error('shutting down');
-      await (deps.checkReady ?? (() => client.withDeadline(Date.now() + 3000, () => client.workflowService.getSystemInfo({}))))();
-      res.json({ status: 'ready', temporal: 'reachable' });
-    } catch {
-      const detail = deps.isShuttingDown?.() ? 'The API is shutting down' : 'Temporal is unreachable';
-      sendProblem(res, new HttpProblem(503, detail).toProblem(), { 'Retry-After': RETRY_AFTER_SECONDS });
+      if (deps.isShuttingDown?.()) throw new NotReady([], 'The API is shutting down');
+      await (deps.checkReady ?? (() => checkReadiness(client, { taskQueue, pollerMaxAgeMs: deps.readyPollerMaxAgeMs })))();
+      res.json({ status: 'ready', temporal: 'reachable', worker: 'polling' });
+    } catch (err) {
+      const notReady = err instanceof NotReady ? err : new NotReady(['temporal'], 'Temporal is unreachable');
+      sendProblem(res, new HttpProblem(503, notReady.message, { missing: notReady.missing }).toProblem(), { 'Retry-After': RETRY_AFTER_SECONDS });
     }
   });
   route(ROUTES.metrics, async ({ res }) => {
@@ -291,7 +326,20 @@ export function createApp(deps: AppDeps) {
         receivedOn: policies.today(),
       };
       const workflowId = workflowIdFor(transferId);
+      const location = `/v1/transfers/${transferId}`;
       const count = (outcome: string) => metrics.workflowStarts.inc({ authority: start.authority, outcome });
+      // From here on the start may have reached Temporal even if the answer does not come back: a
+      // 503 names the transferId so that the caller's retry is the idempotent start of the same one.
+      const orRetryable = (err: unknown): never => {
+        const problem = toHttpProblem(err);
+        if (problem?.status !== 503) throw err;
+        throw new HttpProblem(
+          503,
+          `${problem.message}. The transfer may have been started: send the same body again with "transferId": "${transferId}"; that is always safe and starts nothing twice`,
+          { ...problem.extra, transferId, retrySafe: true },
+          { ...problem.headers, Location: location },
+        );
+      };
       try {
         await temporal(() =>
           client.workflow.start('caseTransfer', {
@@ -312,18 +360,18 @@ export function createApp(deps: AppDeps) {
           }),
         );
       } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-        const existing = await settledState(workflowId);
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) orRetryable(err);
+        const existing = await settledState(workflowId).catch(orRetryable);
         if (existing.requestHash !== requestHash) {
           count('conflict');
           throw new HttpProblem(409, `Transfer ${transferId} was already started with a different body`, { type: `${PROBLEM_BASE}conflict` });
         }
         count('existing');
-        return res.status(200).location(`/v1/transfers/${transferId}`).json(existing);
+        return res.status(200).location(location).json(existing);
       }
       count('started');
-      const state = await settledState(workflowId);
-      res.status(201).location(`/v1/transfers/${transferId}`).json(state);
+      const state = await settledState(workflowId).catch(orRetryable);
+      res.status(201).location(location).json(state);
     },
     (p) => {
       if (!isIntegration(p) && !isManager(p)) throw new HttpProblem(403, 'Only integrations and managers start transfers');
@@ -351,7 +399,7 @@ export function createApp(deps: AppDeps) {
 
   function eventRoute(
     spec: RouteSpec,
-    build: (body: Record<string, unknown>, params: Record<string, string>, key: string | undefined, p: Principal) => Record<string, unknown>,
+    build: (body: Record<string, unknown>, params: Record<string, string>, key: string, p: Principal) => Record<string, unknown>,
     /** A check that needs the payload and the transfer, e.g. which side sends which remediation. */
     authorise?: (payload: Record<string, unknown>, actor: Actor) => void,
     check?: (payload: Record<string, unknown>, state: TransferState) => void,
@@ -360,7 +408,10 @@ export function createApp(deps: AppDeps) {
     route(
       spec,
       async ({ req, res, principal, params, body }) => {
-        const key = parse(idempotencyKeySchema, req.header('idempotency-key'), 'header');
+        const sentKey = parse(idempotencyKeySchema, req.header('idempotency-key'), 'header');
+        // Without a key each request is a new event; a generated key still lets a caller who got a
+        // 503 retry that very request safely.
+        const key = sentKey ?? randomUUID();
         const payload = build(body as Record<string, unknown>, params, key, principal);
         let outcome = 'error';
         try {
@@ -377,8 +428,16 @@ export function createApp(deps: AppDeps) {
           outcome = 'accepted';
           res.json(next);
         } catch (err) {
-          if (outcome !== 'accepted') outcome = String(toHttpProblem(err)?.status ?? 500);
-          throw err;
+          const problem = toHttpProblem(err);
+          if (outcome !== 'accepted') outcome = String(problem?.status ?? 500);
+          if (problem?.status !== 503) throw err;
+          // The update may have been applied even though its answer was lost.
+          throw new HttpProblem(
+            503,
+            `${problem.message}. The event may or may not have been recorded: retry with the Idempotency-Key ${sentKey ? 'you sent' : `"${key}"`}; that is always safe and records it at most once`,
+            { ...problem.extra, idempotencyKey: key, retrySafe: true },
+            { ...problem.headers, 'Idempotency-Key': key },
+          );
         } finally {
           metrics.workflowEvents.inc({ event: name, outcome });
         }
@@ -390,8 +449,7 @@ export function createApp(deps: AppDeps) {
   }
 
   const same = (body: Record<string, unknown>) => body;
-  const exceptionIdFor = (key: string | undefined, p: Principal) =>
-    `exc-${(key ? createHash('sha256').update(`${p.sub}:${key}`).digest('hex') : randomUUID().replace(/-/g, '')).slice(0, 12)}`;
+  const exceptionIdFor = (key: string, p: Principal) => `exc-${createHash('sha256').update(`${p.sub}:${key}`).digest('hex').slice(0, 12)}`;
 
   eventRoute(ROUTES.notification, same);
   eventRoute(ROUTES.acknowledgement, same);
@@ -431,14 +489,7 @@ export function createApp(deps: AppDeps) {
 
   // ------------------------------------------------------------------ errors
 
-  app.use((req: Request, _res: Response, next: NextFunction) => {
-    const allowed = routesFor(req.path).map((r) => r.method.toUpperCase());
-    if (allowed.length) {
-      const allow = [...new Set(allowed.includes('GET') ? [...allowed, 'HEAD'] : allowed)].join(', ');
-      return next(new HttpProblem(405, `${req.method} is not supported here; use ${allow}`, {}, { Allow: allow }));
-    }
-    next(new HttpProblem(404, 'No such resource'));
-  });
+  app.use((_req: Request, _res: Response, next: NextFunction) => next(new HttpProblem(404, 'No such resource')));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const e = err as { type?: string; status?: number; statusCode?: number; expose?: boolean; message?: string };
     if (e?.type === 'entity.parse.failed') {

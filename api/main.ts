@@ -1,6 +1,7 @@
 // The API process: one Temporal client, one HTTP server, graceful shutdown on SIGTERM/SIGINT.
 import { Client } from '@temporalio/client';
-import type { Server, ServerResponse } from 'node:http';
+import { maxHeaderSize, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
 import { keyRingOf, loadConfig, unitSettingsOf, type Config } from '../config';
 import { dataConverterFor, EncryptionCodec } from '../codec';
@@ -11,6 +12,7 @@ import { createVerifier } from './auth';
 import { publicBaseUrl } from '../activities/notifications/settings';
 import type { PagesOptions } from './pages';
 import { createRelyingParty } from './pages/oidc';
+import { rawProblemResponse } from './problem';
 import { createLogger, createMetrics } from './observability';
 import { createPolicyService } from './policy-service';
 import { temporalSettings, type TemporalSettings } from '../config/temporal';
@@ -32,6 +34,15 @@ export interface Served {
 export async function serve(app: Express, opts: { port: number; host: string; graceMs?: number; onClosing?: () => void }): Promise<Served> {
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(opts.port, opts.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+  });
+  // Node's own answer to an oversized or malformed request is a bare status line; send a problem.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
+    const response =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? rawProblemResponse(431, `The URL and headers together exceed ${Math.round(maxHeaderSize / 1024)} kB`)
+        : rawProblemResponse(400, 'The request is malformed');
+    socket.end(response);
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
@@ -98,12 +109,11 @@ export async function startApi(
       secret: config.AUTH_JWT_SECRET,
       issuer: config.AUTH_ISSUER,
       audience: config.AUTH_AUDIENCE,
+      maxLifetimeSeconds: config.AUTH_MAX_TOKEN_LIFETIME_SECONDS,
     }),
+    authFailureLimit: { limit: config.AUTH_FAILURES_PER_MINUTE },
     policies: createPolicyService(loadCalendar(), policiesFrom(config.POLICY_DIR), unitSettingsOf(config)),
-    checkReady: async () => {
-      // A second argument would be taken as a callback by protobufjs; bound the call with a deadline.
-      await connection.withDeadline(Date.now() + 2000, () => connection.healthService.check({}));
-    },
+    readyPollerMaxAgeMs: config.READY_POLLER_MAX_AGE_SECONDS * 1000,
     logger,
     metrics: createMetrics({ defaultMetrics: true }),
     isShuttingDown: () => shuttingDown,

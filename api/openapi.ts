@@ -13,8 +13,12 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   413: 'The body is larger than 256 kB',
   415: 'The body is not JSON',
   429: 'Too many requests for this token subject; see Retry-After',
-  503: 'Temporal (or the identity provider) is unreachable; see Retry-After',
+  431: 'The URL and headers together are larger than 16 kB',
+  503: 'Temporal (or the identity provider) is unreachable or busy, or no worker is running; see Retry-After',
 };
+
+/** Answered before any route runs, so every operation can give them. */
+const ANY_ROUTE_PROBLEMS = [431];
 
 const problemRef = { $ref: '#/components/schemas/Problem' };
 
@@ -55,7 +59,7 @@ function responses(spec: RouteSpec): Record<string, unknown> {
       content: { [contentType]: { schema: ok.schema ? jsonSchema(ok.schema, 'output') : { type: contentType === 'application/json' ? 'object' : 'string' } } },
     };
   }
-  for (const status of spec.problems) {
+  for (const status of [...spec.problems, ...ANY_ROUTE_PROBLEMS]) {
     const retry = status === 429 || status === 503;
     out[String(status)] = {
       description: PROBLEM_DESCRIPTIONS[status] ?? 'Error',

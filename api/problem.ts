@@ -35,6 +35,7 @@ const TITLES: Record<number, string> = {
   413: 'Payload too large',
   415: 'Unsupported media type',
   429: 'Too many requests',
+  431: 'Request header fields too large',
   500: 'Internal error',
   503: 'Service unavailable',
 };
@@ -108,4 +109,20 @@ export function fromZod(error: ZodError | undefined, where: 'body' | 'query' | '
 export function sendProblem(res: Response, problem: Problem, headers: Record<string, string> = {}): void {
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+}
+
+/**
+ * A whole HTTP/1.1 response carrying a problem, for errors Node's parser meets before Express sees
+ * a request (headers or URL too large, malformed request line): written straight to the socket.
+ */
+export function rawProblemResponse(status: number, detail: string): string {
+  const body = JSON.stringify(new HttpProblem(status, detail).toProblem());
+  return [
+    `HTTP/1.1 ${status} ${TITLES[status] ?? 'Error'}`,
+    'Content-Type: application/problem+json',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    'Connection: close',
+    '',
+    body,
+  ].join('\r\n');
 }

@@ -217,6 +217,21 @@ export function routesFor(path: string): RouteSpec[] {
   return matchers.filter((m) => m.re.test(path)).map((m) => m.spec);
 }
 
+const paramCount = (r: RouteSpec) => r.path.match(/\{/g)?.length ?? 0;
+
+/**
+ * The methods a concrete path answers, for Allow: a literal segment shadows a parameter, so
+ * /v1/transfers/preview is POST only although /v1/transfers/{id} would match it too.
+ * Undefined when no route has the path.
+ */
+export function allowFor(path: string): string[] | undefined {
+  const candidates = routesFor(path);
+  if (!candidates.length) return undefined;
+  const fewest = Math.min(...candidates.map(paramCount));
+  const methods = candidates.filter((r) => paramCount(r) === fewest).map((r) => r.method.toUpperCase());
+  return [...new Set(methods.includes('GET') ? [...methods, 'HEAD'] : methods)];
+}
+
 /** The route template for metrics and logs: never a concrete id. */
 export function routeLabel(method: string, path: string): string {
   const candidates = routesFor(path);

@@ -6,12 +6,15 @@ import { ROLES } from '../workflows/definitions';
 const isoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date YYYY-MM-DD', abort: true })
-  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'is not a real calendar date');
+  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'is not a real calendar date')
+  .meta({ format: 'date' });
 const isoDateOrInstant = z.union([isoDate, z.iso.datetime({ offset: true })], {
   error: 'must be a date YYYY-MM-DD or an ISO 8601 instant with offset',
 });
 const id = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 . _ -');
 const text = (max = 2000) => z.string().trim().min(1).max(max);
+// Team ids become search attribute values and visibility query literals: no control characters.
+const teamId = text(200).refine((s) => ![...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f), 'must not contain control characters');
 
 export const personSchema = z.strictObject({
   id: text(128),
@@ -53,7 +56,7 @@ export const childSchema = z.strictObject({
     .optional(),
 });
 
-const teamSchema = z.strictObject({ service: text(200), team: text(200) });
+const teamSchema = z.strictObject({ service: text(200), team: teamId });
 
 // Authorities are data (policies/): the schema checks the form, the app checks it is loaded.
 const authority = z
@@ -149,7 +152,7 @@ export const listQuerySchema = z.strictObject({
     .enum(['identified', 'notified', 'acknowledged', 'preparing', 'blocked', 'returned-to-meeting', 'completed',
       'post-transfer', 'closed', 'rejected', 'cancelled'])
     .optional(),
-  team: text(200).optional(),
+  team: teamId.optional(),
   escalated: boolString.optional(),
   overdue: boolString.optional(),
   /** An email or webhook for this transfer failed for good (see the transfer's deliveryFailures). */

@@ -1,5 +1,5 @@
 // Maps what the Temporal client throws onto problem+json: a rejected update becomes 409/403/404,
-// an unreachable server 503, never a bare 500 for a known condition.
+// a busy or unreachable server 503, never a bare 500 for a known condition.
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
 import { FailureTypes, type RuleViolation } from '../workflows/definitions';
@@ -21,23 +21,57 @@ function applicationFailure(err: unknown): ApplicationFailure | undefined {
   return undefined;
 }
 
-function isUnavailable(err: unknown): boolean {
+/** The gRPC status codes in the error or its causes, outermost first. */
+function grpcCodes(err: unknown): number[] {
+  const codes: number[] = [];
   let cur: unknown = err;
   for (let depth = 0; cur && depth < 6; depth++) {
-    const code = (cur as { code?: number }).code;
-    const msg = String((cur as { message?: string }).message ?? '');
-    // gRPC UNAVAILABLE (14) and DEADLINE_EXCEEDED (4), or a connection that never came up.
-    if (code === 14 || code === 4 || /UNAVAILABLE|ECONNREFUSED|Failed to connect|deadline/i.test(msg)) return true;
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === 'number') codes.push(code);
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return codes;
+}
+
+// RESOURCE_EXHAUSTED (8): Temporal refuses a query or update while the workflow's queue of them is
+// full, e.g. many requests on one transfer while a workflow task is in flight. ABORTED (10): a
+// conflicting write inside Temporal. Both pass within moments, so they are retried here briefly.
+const BUSY_CODES = new Set([8, 10]);
+// CANCELLED (1), DEADLINE_EXCEEDED (4), UNAVAILABLE (14): the server or the connection went away.
+const UNREACHABLE_CODES = new Set([1, 4, 14]);
+
+/** Some error in the chain has this gRPC code and a message matching `text`. */
+function hasCause(err: unknown, code: number, text: RegExp): boolean {
+  let cur: unknown = err;
+  for (let depth = 0; cur && depth < 6; depth++) {
+    const { code: c, details, message } = cur as { code?: unknown; details?: unknown; message?: unknown };
+    if (c === code && text.test(`${String(details ?? '')} ${String(message ?? '')}`)) return true;
     cur = (cur as { cause?: unknown }).cause;
   }
   return false;
 }
 
-/** gRPC RESOURCE_EXHAUSTED: Temporal's per-namespace rate limits (e.g. 10 visibility calls a second per frontend by default). */
-function isRateLimited(err: unknown): boolean {
+/** FAILED_PRECONDITION "no poller seen for task queue recently": a query with no worker to answer it. */
+const isWorkerMissing = (err: unknown) => hasCause(err, 9, /no poller/i);
+
+/** UNAVAILABLE "workflow update was aborted": e.g. the workflow closed with the update in flight. */
+export const isUpdateAborted = (err: unknown) => hasCause(err, 14, /update was aborted/i);
+
+export function isDeadlineExceeded(err: unknown): boolean {
+  return grpcCodes(err).includes(4);
+}
+
+export function isBusy(err: unknown): boolean {
+  return grpcCodes(err).some((c) => BUSY_CODES.has(c));
+}
+
+function isUnavailable(err: unknown): boolean {
+  if (grpcCodes(err).some((c) => UNREACHABLE_CODES.has(c))) return true;
   let cur: unknown = err;
   for (let depth = 0; cur && depth < 6; depth++) {
-    if ((cur as { code?: number }).code === 8) return true;
+    const msg = String((cur as { message?: string }).message ?? '');
+    // A connection that never came up, or one reset under a call in flight.
+    if (/UNAVAILABLE|ECONNREFUSED|ECONNRESET|Failed to connect|deadline|RST_STREAM/i.test(msg)) return true;
     cur = (cur as { cause?: unknown }).cause;
   }
   return false;
@@ -46,6 +80,23 @@ function isRateLimited(err: unknown): boolean {
 /** One refused rule as a problem's error: the field, the rule, and the earliest or latest date it allows. */
 export function violationError(v: RuleViolation): { path: string; message: string; rule: string; earliestOn?: string; latestOn?: string } {
   return { path: v.field ?? '(body)', message: v.message, rule: v.rule, earliestOn: v.earliestOn, latestOn: v.latestOn };
+}
+
+/**
+ * Runs a Temporal call again while Temporal answers "busy", with short jittered pauses, until `until`
+ * (epoch ms). Only for calls that are safe to repeat: queries, starts with a fixed workflow id, and
+ * updates with a fixed update id.
+ */
+export async function retryWhileBusy<T>(fn: () => Promise<T>, until: number): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const pause = Math.min(400, 25 * 2 ** attempt) * (0.5 + Math.random());
+      if (!isBusy(err) || Date.now() + pause >= until) throw err;
+      await new Promise((r) => setTimeout(r, pause));
+    }
+  }
 }
 
 export function toHttpProblem(err: unknown): HttpProblem | undefined {
@@ -66,8 +117,11 @@ export function toHttpProblem(err: unknown): HttpProblem | undefined {
     }
     return new HttpProblem(status, failure.message, extra);
   }
-  if (isRateLimited(err)) {
-    return new HttpProblem(503, 'The workflow service (Temporal) is busy; try again shortly', { retryAfter: 1 }, { 'Retry-After': '1' });
+  if (isWorkerMissing(err)) {
+    return new HttpProblem(503, 'No worker is processing transfers right now; try again shortly', { retryAfter: 5 });
+  }
+  if (isBusy(err)) {
+    return new HttpProblem(503, 'The workflow service (Temporal) is busy with this transfer; try again shortly', { retryAfter: 1 }, { 'Retry-After': '1' });
   }
   if (isUnavailable(err)) {
     return new HttpProblem(503, 'The workflow service (Temporal) is unreachable; try again shortly', { retryAfter: 5 });

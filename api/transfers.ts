@@ -16,10 +16,12 @@ import {
   type EventResult,
   type Permission,
   type Side,
+  type StartTransferInput,
   type TransferState,
 } from '../workflows/definitions';
 import type { Principal } from './auth';
 import { HttpProblem, PROBLEM_BASE } from './problem';
+import { isDeadlineExceeded, isUpdateAborted, retryWhileBusy } from './temporal-errors';
 
 export function actorOf(p: Principal, sides: Side[]): Actor {
   return { id: p.sub, roles: p.roles, sides, kind: p.roles.includes('integration') ? 'integration' : 'person' };
@@ -69,8 +71,8 @@ export interface SendEvent {
 }
 
 export interface TransferService {
-  /** Bounds one call to Temporal by the request timeout. */
-  temporal<T>(fn: () => Promise<T>): Promise<T>;
+  /** Bounds one call to Temporal by the request timeout (or `deadline`), retrying while Temporal is busy. */
+  temporal<T>(fn: () => Promise<T>, deadline?: number): Promise<T>;
   settledState(workflowId: string): Promise<TransferState>;
   loadState(transferId: string): Promise<TransferState>;
   /** The transfer, or 403 for a principal who may not see it. */
@@ -79,17 +81,48 @@ export interface TransferService {
   send(event: SendEvent): Promise<TransferState>;
 }
 
+/** How long a request keeps retrying while Temporal answers RESOURCE_EXHAUSTED before its 503. */
+const BUSY_RETRY_MS = 3_000;
+/** The longest one attempt of a state query waits; see queryState. */
+const QUERY_ATTEMPT_MS = 2_500;
+
 export function createTransferService(client: Client, timeoutMs: number): TransferService {
-  const temporal = <T>(fn: () => Promise<T>): Promise<T> => client.withDeadline(Date.now() + timeoutMs, fn);
+  // One deadline for the call however often a busy Temporal makes it go round again.
+  const temporal = <T>(fn: () => Promise<T>, deadline = Date.now() + timeoutMs): Promise<T> =>
+    retryWhileBusy(() => client.withDeadline(deadline, fn), Math.min(deadline, Date.now() + BUSY_RETRY_MS));
+
+  /**
+   * Temporal can leave a query unanswered until its deadline when the workflow closes while the
+   * query is in flight (many events at once on a transfer that one of them finishes). Each attempt
+   * is therefore bounded; after an unanswered one, a finished transfer's state is its workflow's
+   * result, read from history without a worker, and a running one is asked again.
+   */
+  async function queryState(workflowId: string, deadline: number): Promise<TransferState> {
+    const handle = client.workflow.getHandle<(input: StartTransferInput) => Promise<TransferState>>(workflowId);
+    for (;;) {
+      const attemptUntil = Math.min(deadline, Date.now() + QUERY_ATTEMPT_MS);
+      try {
+        return await temporal(() => handle.query(getStateQuery), attemptUntil);
+      } catch (err) {
+        if (!isDeadlineExceeded(err) || Date.now() >= deadline) throw err;
+        const finished = await temporal(async () => {
+          const { status } = await handle.describe();
+          return status.name === 'COMPLETED' ? handle.result() : undefined;
+        }, deadline).catch(() => undefined);
+        if (finished) return finished;
+        if (attemptUntil >= deadline) throw err;
+      }
+    }
+  }
 
   /**
    * The transfer's state once its start has settled: a query can overtake the first workflow task's
    * local activities, and the state then has no history, schedule or status yet.
    */
   async function settledState(workflowId: string): Promise<TransferState> {
-    const handle = client.workflow.getHandle(workflowId);
+    const deadline = Date.now() + timeoutMs;
     for (let attempt = 0; ; attempt++) {
-      const state = await temporal(() => handle.query(getStateQuery));
+      const state = await queryState(workflowId, deadline);
       if (state.history.length > 0 || attempt >= 50) return state;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -133,11 +166,15 @@ export function createTransferService(client: Client, timeoutMs: number): Transf
       );
       next = result.answer ? answerState(state, result.answer) : await loadState(transferId);
     } catch (err) {
-      // The workflow has finished (cancelled, rejected, closed): it answers no updates.
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
-      const final = await loadState(transferId).catch(() => state);
-      if (!final.history.some((h) => h.eventId === eventId)) {
-        throw new HttpProblem(409, `The transfer is ${final.status} and accepts no more events`, { type: `${PROBLEM_BASE}invalidstate` });
+      // The workflow has finished (cancelled, rejected, closed): it answers no updates. An
+      // update still in flight when the workflow closed is aborted; any other abort is a retry.
+      const finished =
+        err instanceof WorkflowNotFoundError ||
+        (isUpdateAborted(err) && (await temporal(() => client.workflow.getHandle(workflowIdFor(state.transferId)).describe())).status.name !== 'RUNNING');
+      if (!finished) throw err;
+      const final = await loadState(transferId).catch(() => undefined);
+      if (!final?.history.some((h) => h.eventId === eventId)) {
+        throw new HttpProblem(409, `The transfer is ${final?.status ?? 'finished'} and accepts no more events`, { type: `${PROBLEM_BASE}invalidstate` });
       }
       next = final;
     }

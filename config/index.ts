@@ -40,6 +40,10 @@ export const configSchema = z.object({
   AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   AUTH_ISSUER: z.string().default('case-transfers'),
   AUTH_AUDIENCE: z.string().default('case-transfers-api'),
+  /** Tokens must carry exp, at most this far from their iat (and from now). */
+  AUTH_MAX_TOKEN_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(30 * 24 * 3600).default(24 * 3600),
+  /** Failed authentications a minute per client address before 429. */
+  AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(30),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(500),
   WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(1).default(20),
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
@@ -63,6 +67,8 @@ export const configSchema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(600),
   /** Longest any one request waits on Temporal before answering 503. */
   TEMPORAL_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(15_000),
+  /** /readyz is 503 unless a worker polled the task queue within this many seconds. */
+  READY_POLLER_MAX_AGE_SECONDS: z.coerce.number().int().min(5).max(3600).default(90),
   /** Notifications (activities/notifications): unset SMTP_URL sends no email. */
   SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
   MAIL_FROM: z.string().min(3).default('Case transfers <case-transfers@localhost>'),

@@ -1,7 +1,9 @@
 // `npm start`: the embedded default. Starts a Temporal dev server (SQLite in data/, so transfers
 // survive a restart) unless TEMPORAL_ADDRESS points at one, then the worker and the API in this
 // process. Without SMTP_URL it also runs a local mail catcher, so notifications can be read in a
-// browser. Ctrl-C or SIGTERM stops everything and leaves nothing running.
+// browser. Ctrl-C, SIGTERM or SIGHUP (to npm or to this process), or the dev server's own exit,
+// stops everything in order and leaves nothing running: the API stops taking requests, the worker
+// drains, and only then does the Temporal server stop.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -61,7 +63,9 @@ function startDevServer(config: Config, namespace: string): { child: ChildProces
     '--ui-codec-endpoint', `${publicBaseUrl(config)}/codec`,
     ...searchAttributeFlags().flatMap((f) => ['--search-attribute', f]),
   ];
-  const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  // Its own process group: a terminal's Ctrl-C goes to this process's group, and the server must
+  // outlive the worker's drain rather than die at the same moment.
+  const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'inherit'], detached: true });
   return {
     child,
     address: `127.0.0.1:${config.TEMPORAL_DEV_PORT}`,
@@ -79,7 +83,42 @@ function setRetention(config: Config, address: string, namespace: string): void 
   if (r.status !== 0) console.warn(`[start] could not set retention: ${(r.stderr || r.stdout).trim()}`);
 }
 
+/** What is running, stopped in reverse order of starting. */
+const running: { name: string; stop: () => Promise<void> }[] = [];
+let stopping: Promise<void> | undefined;
+
+function stopAll(reason: string, exitCode = 0): Promise<void> {
+  return (stopping ??= (async () => {
+    console.log(`[start] ${reason}: stopping the API, the worker and the Temporal server...`);
+    for (const part of [...running].reverse()) {
+      try {
+        await part.stop();
+        console.log(`[start] ${part.name} stopped`);
+      } catch (err) {
+        console.error(`[start] ${part.name} did not stop cleanly: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    console.log('[start] stopped');
+    process.exit(exitCode);
+  })());
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
 async function main(): Promise<void> {
+  // Installed first: a signal during start-up still stops whatever has started.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stopAll(signal));
+
   let config: Config;
   try {
     config = loadConfig();
@@ -110,8 +149,12 @@ async function main(): Promise<void> {
     devServer = startDevServer(config, temporal.namespace);
     address = devServer.address;
     const child = devServer.child;
-    // If this process dies without a clean shutdown, the server must not outlive it.
-    process.on('exit', () => child.exitCode === null && child.kill('SIGKILL'));
+    running.push({ name: 'Temporal dev server', stop: () => stopChild(child) });
+    // If this process exits without stopping it (an uncaught error), the server must not outlive it.
+    process.on('exit', () => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'));
+    child.once('exit', (code, signal) => {
+      if (!stopping) void stopAll(`the Temporal dev server exited (${signal ?? `code ${code}`})`, 1);
+    });
     await waitForServer(address, child);
     setRetention(config, address, temporal.namespace);
   }
@@ -128,6 +171,8 @@ async function main(): Promise<void> {
         { cause: err },
       );
     });
+    const catcher = mailCatcher;
+    running.push({ name: 'mail catcher', stop: () => catcher.close() });
     config = { ...config, SMTP_URL: mailCatcher.smtpUrl };
   }
 
@@ -143,10 +188,13 @@ async function main(): Promise<void> {
       postLogoutRedirectUris: [`${base}/app/signed-out`],
     });
     config = { ...config, OIDC_ISSUER_URL: devOidc.issuer, OIDC_CLIENT_SECRET: DEV_CLIENT_SECRET, SESSION_SECRET: config.SESSION_SECRET ?? randomBytes(32).toString('base64url') };
+    const provider = devOidc;
+    running.push({ name: 'local OpenID provider', stop: () => provider.stop() });
   }
 
   Runtime.install({ shutdownSignals: [] });
   const nativeConnection = await NativeConnection.connect(nativeConnectionOptions(temporal));
+  running.push({ name: 'worker connection', stop: () => nativeConnection.close() });
   const worker = await createWorker({
     connection: nativeConnection,
     keyRing,
@@ -159,7 +207,18 @@ async function main(): Promise<void> {
     deps: deliverySettings(config),
   });
   const workerDone = worker.run();
+  running.push({
+    name: 'worker (drained)',
+    stop: async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await workerDone;
+    },
+  });
+  workerDone.catch((err: Error) => {
+    if (!stopping) void stopAll(`the worker failed: ${err.message}`, 1);
+  });
   const api = await startApi(config, {}, temporal);
+  running.push({ name: 'API', stop: () => api.close() });
 
   console.log('');
   console.log(`  Case transfers API   ${api.url}`);
@@ -177,39 +236,9 @@ async function main(): Promise<void> {
   console.log('  Mint a token         npm run token -- --sub ID --role ROLE --team TEAM');
   console.log('  Stop                 Ctrl-C');
   console.log('');
-
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`[start] ${signal}: stopping the API, the worker and the Temporal server...`);
-    await api.close().catch(() => undefined);
-    worker.shutdown();
-    await workerDone.catch(() => undefined);
-    await nativeConnection.close().catch(() => undefined);
-    await mailCatcher?.close().catch(() => undefined);
-    await devOidc?.stop().catch(() => undefined);
-    if (devServer && devServer.child.exitCode === null) {
-      const exited = new Promise((r) => devServer!.child.once('exit', r));
-      devServer.child.kill('SIGTERM');
-      const timer = setTimeout(() => devServer!.child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    console.log('[start] stopped');
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  devServer?.child.once('exit', (code) => {
-    if (!stopping) {
-      console.error(`[start] the Temporal dev server exited unexpectedly (code ${code})`);
-      void stop('dev server exit');
-    }
-  });
 }
 
 main().catch((err) => {
   console.error(`[start] ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(1);
+  void stopAll('start-up failed', 1);
 });

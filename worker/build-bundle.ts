@@ -1,7 +1,7 @@
 // Bundles the workflow code once, at build time. The worker in production and the tests load this
 // same file, so what is tested and replayed is exactly what runs.
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FAILURE_CONVERTER_PATH } from '../codec';
 
@@ -19,7 +19,10 @@ export async function buildWorkflowBundle(outFile = DEFAULT_BUNDLE_PATH): Promis
       warn: (m) => console.warn(m), error: (m) => console.error(m) },
   });
   await mkdir(path.dirname(outFile), { recursive: true });
-  await writeFile(outFile, code);
+  // Written aside and renamed, so a worker starting meanwhile never loads half a bundle.
+  const partial = `${outFile}.${process.pid}.partial`;
+  await writeFile(partial, code);
+  await rename(partial, outFile);
   return outFile;
 }
 

@@ -189,21 +189,38 @@ export async function caseTransfer(input: CaseTransferInput): Promise<TransferSt
 
   // ------------------------------------------------------------------ outbox
 
-  async function drain(channel: Channel): Promise<void> {
+  const CHANNELS: readonly Channel[] = ['webhook', 'email'];
+  const delivering: Record<Channel, boolean> = { webhook: false, email: false };
+
+  async function deliverHead(channel: Channel): Promise<void> {
+    const message = outbox[channel][0];
+    try {
+      if (channel === 'webhook') await webhook.deliverWebhook(message);
+      else await email.sendNotifications(message);
+    } catch (err) {
+      const failed = { channel, sequence: message.sequence, event: message.event, at: nowIso(), error: causeChain(err) };
+      await locked(async () => {
+        model = recordDeliveryFailure(model, failed);
+        syncSearchAttributes();
+      });
+    }
+    outbox[channel].shift();
+    delivering[channel] = false;
+  }
+
+  // One loop starts every delivery, and only from a condition, so only once an activation's jobs
+  // have all run: core may hand an activity's result and an update over in one activation or in
+  // two (it does so after an eviction), and the deliveries must be scheduled in the same order
+  // either way, or a replay of the history fails.
+  async function deliverOutbox(): Promise<void> {
+    const ready = (c: Channel) => !delivering[c] && outbox[c].length > 0;
     for (;;) {
-      await condition(() => outbox[channel].length > 0);
-      const message = outbox[channel][0];
-      try {
-        if (channel === 'webhook') await webhook.deliverWebhook(message);
-        else await email.sendNotifications(message);
-      } catch (err) {
-        const failed = { channel, sequence: message.sequence, event: message.event, at: nowIso(), error: causeChain(err) };
-        await locked(async () => {
-          model = recordDeliveryFailure(model, failed);
-          syncSearchAttributes();
-        });
+      await condition(() => CHANNELS.some(ready));
+      for (const channel of CHANNELS) {
+        if (!ready(channel)) continue;
+        delivering[channel] = true;
+        void deliverHead(channel);
       }
-      outbox[channel].shift();
     }
   }
 
@@ -216,8 +233,7 @@ export async function caseTransfer(input: CaseTransferInput): Promise<TransferSt
       busy = false;
     }
   }
-  void drain('webhook');
-  void drain('email');
+  void deliverOutbox();
 
   // ------------------------------------------------------------------ clocks
 

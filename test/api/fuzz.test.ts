@@ -16,7 +16,7 @@ let manager: string;
 let runs = 0;
 
 beforeAll(async () => {
-  const app = testApp(await unreachableClient(), { temporalTimeoutMs: 2_000, rateLimit: { limit: 1_000_000 } });
+  const app = testApp(await unreachableClient(), { temporalTimeoutMs: 2_000, rateLimit: { limit: 1_000_000 }, authFailureLimit: { limit: 1_000_000 } });
   server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   // A director on both teams passes every role check, so only the input decides the answer.

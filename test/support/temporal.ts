@@ -56,20 +56,21 @@ export function testTemporalSettings(env: TestWorkflowEnvironment): TemporalSett
 
 /**
  * The SDK gives a server 5 s to start, which a machine under load can miss; such a start (and
- * only that) is tried again.
+ * only that) is tried again, a little later each time, so that a burst of load can pass.
  */
-async function withStartRetries<T>(start: () => Promise<T>, attempts = 5): Promise<T> {
+async function withStartRetries<T>(start: () => Promise<T>, attempts = 8): Promise<T> {
   for (let i = 1; ; i++) {
     try {
       return await start();
     } catch (err) {
       if (i >= attempts || !/did not start within/.test(String((err as Error)?.message))) throw err;
+      await new Promise((r) => setTimeout(r, 2_000 * i));
     }
   }
 }
 
 /** A dev server on free ports; in memory unless `dbFilename` names its SQLite file. */
-export async function createLocalEnv(opts: { dbFilename?: string } = {}): Promise<TestWorkflowEnvironment> {
+export async function createLocalEnv(opts: { dbFilename?: string; extraArgs?: string[] } = {}): Promise<TestWorkflowEnvironment> {
   quietRuntime();
   if (EXISTING_SERVER) {
     const settings = temporalSettings(loadConfig());
@@ -84,12 +85,16 @@ export async function createLocalEnv(opts: { dbFilename?: string } = {}): Promis
     server: {
       executable: existsSync(CLI) ? { type: 'existing-path', path: CLI } : undefined,
       searchAttributes: SEARCH_ATTRIBUTE_KEYS,
-      extraArgs: ['--log-level', 'error'],
+      extraArgs: ['--log-level', 'error', ...(opts.extraArgs ?? [])],
       dbFilename: opts.dbFilename,
     },
     client: { dataConverter: testDataConverter() },
   }));
 }
+
+/** Dev-server flags for suites that watch workers come and go: idle workers re-poll every few seconds. */
+export const SHORT_LONG_POLL = ['--dynamic-config-value', 'matching.longPollExpirationInterval="3s"'];
+export const CLI_PATH = CLI;
 
 export async function createTimeSkippingEnv(opts: { keyRing?: KeyRing } = {}): Promise<TestWorkflowEnvironment> {
   quietRuntime();

@@ -76,8 +76,17 @@ export async function signal<E extends EventName>(
   await handle.signal(eventSignals[name] as never, { actor, payload, eventId });
 }
 
-export async function state(handle: WorkflowHandle): Promise<TransferState> {
-  return handle.query(getStateQuery);
+/**
+ * The state once the first workflow task has run: on a busy machine a query can overtake it and
+ * see a transfer with no history, schedule or status yet. Bounded, so a stuck workflow still fails.
+ */
+export async function state(handle: WorkflowHandle, settleMs = 30_000): Promise<TransferState> {
+  const until = Date.now() + settleMs;
+  for (;;) {
+    const s: TransferState = await handle.query(getStateQuery);
+    if (s.history.length > 0 || Date.now() > until) return s;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** Polls the state until the predicate holds (signals are applied asynchronously). */

@@ -7,6 +7,7 @@ import {
 } from '../../workflows/definitions';
 import { islingtonCinToCla, londonToday, plusDays } from '../support/fixtures';
 import { timeSkippingSuite } from '../support/time-skipping';
+import { state } from '../support/workflow-driver';
 
 const suite = timeSkippingSuite();
 
@@ -30,7 +31,7 @@ test('the window-end timer auto-completes an untouched transfer on the last day 
     args: [args],
   });
 
-  const before = await handle.query(getStateQuery);
+  const before = await state(handle); // waits for the first task, which a busy machine may delay
   expect(before.status).toBe('notified');
   expect(before.window?.endsOn).toBe(windowEnd);
 
