@@ -4,12 +4,26 @@ import type { PinnedPolicy, PolicyDigest } from '../../workflows/definitions';
 import { findKind } from './schedule';
 import type { Policy } from './types';
 
+/** The events a condition asks to have been reported (`{reported: event}`), at any depth. */
+function reportedIn(condition: unknown): string[] {
+  if (!condition || typeof condition !== 'object') return [];
+  const c = condition as Record<string, unknown>;
+  if (typeof c.reported === 'string') return [c.reported];
+  return Object.values(c).flatMap((v) => (Array.isArray(v) ? v.flatMap(reportedIn) : reportedIn(v)));
+}
+
 /** Event names a trigger of this kind may carry: the kind's own, those a clock of the kind is met by, and a best-interest agreement where a blackout it lifts applies. */
 export function triggerEvents(policy: Policy, kindId: string): string[] {
   const kind = findKind(policy, kindId);
   const applies = (kinds?: string[]) => !kinds || kinds.includes(kindId);
   const events = new Set(kind.trigger.events);
-  for (const d of policy.deadlines) if (d.metByEvent && applies(d.kinds)) events.add(d.metByEvent);
+  for (const d of policy.deadlines) {
+    if (!applies(d.kinds)) continue;
+    if (d.metByEvent) events.add(d.metByEvent);
+    // Clocks counted from a named event, or armed once one is reported, need it reported.
+    if (typeof d.anchor === 'object' && 'event' in d.anchor) events.add(d.anchor.event);
+    for (const e of reportedIn(d.when)) events.add(e);
+  }
   if (policy.bounds.some((b) => applies(b.kinds) && b.check.kind === 'blackout' && b.check.liftedByBestInterest)) events.add('best-interest-agreement');
   return [...events];
 }

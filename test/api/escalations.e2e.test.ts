@@ -60,7 +60,7 @@ const CASES: { authority: string; kind: string; event: string; reason: string; b
   { authority: 'somerset', kind: 'som-area-to-area', event: 'tam', reason: 'disagreement', by: 'tm-cy', first: ['sm-ed@1', 'sm-gu@1'], refuser: 'sm-ed', climbed: [] },
   { authority: 'somerset', kind: 'som-at-to-sg', event: 'icpc', reason: 'no-named-worker', by: 'tm-cy', first: ['sm-gu@1'], refuser: 'sm-gu', climbed: [] },
   { authority: 'internal-v11', kind: 'unn-ai-to-fsp-proceedings', event: 'cmh', reason: 'disagreement', by: 'tm-di', first: ['sm-ed@1', 'sm-gu@1'], refuser: 'sm-gu', climbed: [] },
-  { authority: 'internal-v11', kind: 'unn-ai-to-fsp-cin', event: 'cin-6-months', reason: 'capacity', by: 'tm-cy', first: ['sm-gu@1'], refuser: 'sm-gu', climbed: [] },
+  { authority: 'internal-v11', kind: 'unn-ai-to-fsp-cin', event: 'cin-six-months', reason: 'capacity', by: 'tm-cy', first: ['sm-gu@1'], refuser: 'sm-gu', climbed: [] },
   { authority: 'southwark', kind: 'swk-ai-to-sfs-cin', event: 'cin-review', reason: 'criteria-dispute', by: 'tm-di', first: ['tm-cy@1'], refuser: 'tm-cy', climbed: ['sm-ed@2'], settler: 'sm-ed' },
   { authority: 'southwark', kind: 'swk-ai-to-sfs-cin', event: 'cin-review', reason: 'no-named-worker', by: 'tm-cy', first: ['hos-ha@1'], refuser: 'hos-ha', climbed: [] },
   { authority: 'southwark', kind: 'swk-ai-to-sfs-cin', event: 'cin-review', reason: 'capacity', by: 'tm-cy', first: ['tm-di@1'], refuser: 'tm-di', climbed: ['sm-gu@2'], settler: 'sm-gu' },

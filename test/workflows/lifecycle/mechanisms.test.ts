@@ -31,6 +31,7 @@ const policy: Policy = {
   exceptionApproval: { sides: ['transferring', 'receiving'], minRank: 'team-manager', source: src },
   rejection: { permitted: [], forbidden: [] },
   checklistGate: { source: src },
+  manualCompletion: { minRank: 'team-manager', sides: ['transferring', 'receiving'], source: src },
   kinds: [
     {
       id: 'esh-to-long-term',
