@@ -208,7 +208,7 @@ export function validStartBody(kinds: Record<string, string[]>): fc.Arbitrary<Js
       // Mostly one of the kind's own trigger events, sometimes anything (a 400 naming the allowed ones).
       .chain((r) =>
         fc
-          .oneof({ weight: 4, arbitrary: fc.constantFrom(...(KIND_EVENTS[r.kind] ?? ['first-cla-review'])) }, { weight: 1, arbitrary: fc.constant(r.trigger.event) })
+          .oneof({ weight: 4, arbitrary: fc.constantFrom(...(Object.hasOwn(KIND_EVENTS, r.kind) ? KIND_EVENTS[r.kind] : ['first-cla-review'])) }, { weight: 1, arbitrary: fc.constant(r.trigger.event) })
           .map((event) => ({ ...r, trigger: { ...r.trigger, event } })),
       )
       .map((r) => ({ ...(transferBody() as unknown as Record<string, Json>), authority: a, ...r }) as Json),
