@@ -159,7 +159,8 @@ test('the worker killed with SIGKILL while each step\'s request is in flight: re
     const firstAnswer = await first;
     const retry = await answered(step, body.transferId);
     expect({ step: step.name, status: retry.status }).toEqual({ step: step.name, status: 200 });
-    if (!(firstAnswer instanceof Error) && firstAnswer.status === 200) expect(retry.text).toBe(firstAnswer.text);
+    // The same answer; its keys may come in another order when one of the two was rebuilt from a read.
+    if (!(firstAnswer instanceof Error) && firstAnswer.status === 200) expect(JSON.parse(retry.text)).toEqual(JSON.parse(firstAnswer.text));
   }
   const state = await finalState(body.transferId);
   expect(state.history.map((h) => h.event)).toEqual(undisturbedEvents);
