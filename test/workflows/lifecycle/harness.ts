@@ -7,6 +7,7 @@ import type { Asks, Request } from '../../../workflows/lifecycle/requests';
 import { applyEvent, applyTimer, start, type StepResult } from '../../../workflows/lifecycle/step';
 import { nextTimer } from '../../../workflows/lifecycle/timers';
 import { protocolTransfer } from '../../support/fixtures';
+import { actors as driverActors } from '../../support/workflow-driver';
 
 export const activities = createActivities({ audit: () => undefined, mail: undefined, webhook: undefined });
 export const WORKFLOW_ID = 'transfer-test';
@@ -28,15 +29,9 @@ export async function run<T>(step: Asks<T>, fail?: (r: Request) => boolean): Pro
   return next.value;
 }
 
+// The driver's people, plus a social worker of the receiving side for refusals.
 export const actors = {
-  integration: { id: 'lcs', roles: ['integration'], sides: [], kind: 'integration' } as Actor,
-  transferringTm: { id: 'tm-cy', roles: ['team-manager'], sides: ['transferring'], kind: 'person' } as Actor,
-  receivingTm: { id: 'tm-di', roles: ['team-manager'], sides: ['receiving'], kind: 'person' } as Actor,
-  transferringSm: { id: 'sm-ed', roles: ['service-manager'], sides: ['transferring'], kind: 'person' } as Actor,
-  receivingSm: { id: 'sm-gu', roles: ['service-manager'], sides: ['receiving'], kind: 'person' } as Actor,
-  transferringHos: { id: 'hos-tx', roles: ['head-of-service'], sides: ['transferring'], kind: 'person' } as Actor,
-  receivingHos: { id: 'hos-ha', roles: ['head-of-service'], sides: ['receiving'], kind: 'person' } as Actor,
-  allocatedSw: { id: 'sw-anna', roles: ['social-worker'], sides: ['transferring'], kind: 'person' } as Actor,
+  ...driverActors,
   otherSw: { id: 'sw-zed', roles: ['social-worker'], sides: ['receiving'], kind: 'person' } as Actor,
 };
 
