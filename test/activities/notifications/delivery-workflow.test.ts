@@ -146,7 +146,7 @@ test('notifications reach the right people, and every webhook event arrives once
   expect((await state(handle)).deliveryFailures).toEqual([]);
   // The webhook outage is ridden out with real-time backoff, and each step below is bounded on its
   // own; the test's limit only catches a hang, so it leaves room for a busy CPU.
-}, 180_000);
+}, 300_000);
 
 test('an email the server refuses for good is recorded on the transfer and never holds it up', async () => {
   const today = await suite.today();
@@ -182,4 +182,4 @@ test('an email the server refuses for good is recorded on the transfer and never
   const description = await handle.describe();
   expect(description.typedSearchAttributes.get(SA.deliveryFailed)).toBe(true);
   // Each wait above keeps its own bound; like the test before it, the limit only catches a hang.
-}, 180_000);
+}, 300_000);
