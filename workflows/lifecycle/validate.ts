@@ -119,6 +119,12 @@ function check(m: TransferModel, name: EventName, env: EventEnvelope<unknown>): 
         const rule = digest.windowMeetingRule;
         invalid(`${rule ? `${rule}: ` : ''}the transfer meeting must be inside the window ${s.window.opensOn} to ${s.window.endsOn}`, rule ? { rule } : undefined);
       }
+      if (p.partOf !== undefined && (typeof p.partOf !== 'string' || !p.partOf)) invalid('partOf must name the meeting this one is part of');
+      const apart = digest.meetingApartFromTriggerRule;
+      if (apart && typeof p.partOf === 'string' && (digest.movingTriggerEvents ?? digest.triggerEvents).includes(p.partOf)) {
+        const message = `${apart}: the transfer meeting may share the trigger event's date but not its meeting (${p.partOf}); hold it as a meeting of its own`;
+        invalid(message, { rule: apart, errors: [{ path: 'partOf', message, rule: apart }] });
+      }
       if (p.status === 'held' && s.blocked) invalid(`${s.blocked.rule}: the transfer is blocked: ${s.blocked.reason}`, { rule: s.blocked.rule });
       if (p.status === 'held' && preCompletion(m) && digest.completion.includes('meeting')) {
         if (s.status === 'returned-to-meeting') invalid('the case went back to the allocation meeting: record a new decision first');

@@ -248,6 +248,7 @@ describe.each(SPECS)('$code ($id)', (s) => {
     for (const b of p.bounds) {
       expect(b.source.startsWith(s.seed)).toBe(true);
       if (b.check.kind === 'early-transfer') expect(anchorOk(b.check.until) && anchorOk(b.check.measuredFrom)).toBe(true);
+      else if (b.check.kind === 'booking-cutoff') expect(p.meeting).toBeDefined();
       else if (b.check.kind !== 'blackout') expect(anchorOk(b.check.anchor)).toBe(true);
     }
   });
