@@ -110,7 +110,7 @@ function check(m: TransferModel, name: EventName, env: EventEnvelope<unknown>): 
       if ((p.state === 'na' || p.state === 'open') && !p.reason && !p.note) invalid(`${String(p.state)} needs a reason`);
       break;
     }
-    case 'meeting':
+    case 'meeting': {
       requireDate(p.on, 'on');
       // After completion only the handover meeting that clears the receiving team's queue counts.
       if (!(p.status === 'held' && allocationPending(m) && digest.queueClearedBy.includes('meeting-held'))) needPre();
@@ -135,6 +135,7 @@ function check(m: TransferModel, name: EventName, env: EventEnvelope<unknown>): 
       }
       if (p.status === 'held' && !s.notifiedOn && digest.usesWindow) invalid('the transfer has not been notified yet');
       break;
+    }
     case 'exceptionRequest':
       needPre();
       if (typeof p.exceptionId !== 'string' || !p.exceptionId) invalid('exceptionId is required');
