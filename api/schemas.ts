@@ -89,6 +89,12 @@ export const startBodySchema = z.strictObject({
 });
 export type StartBody = z.infer<typeof startBodySchema>;
 
+const meetingPartOf = z
+  .string()
+  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be an event id, e.g. first-cla-review')
+  .max(80)
+  .optional()
+  .describe("The meeting this one is held within, when it is part of another (an event id, e.g. first-cla-review); a policy may require the transfer meeting to be a meeting of its own");
 export const eventBodySchemas = {
   notification: z.strictObject({
     notifiedOn: isoDate,
@@ -104,8 +110,8 @@ export const eventBodySchemas = {
   }),
   checklistReopen: z.strictObject({ reason: text() }),
   meeting: z.discriminatedUnion('status', [
-    z.strictObject({ status: z.literal('scheduled'), on: isoDate }),
-    z.strictObject({ status: z.literal('held'), on: isoDate, attendees: z.array(text(200)).min(1).max(50) }),
+    z.strictObject({ status: z.literal('scheduled'), on: isoDate, partOf: meetingPartOf }),
+    z.strictObject({ status: z.literal('held'), on: isoDate, attendees: z.array(text(200)).min(1).max(50), partOf: meetingPartOf }),
   ]),
   exceptionRequest: z.strictObject({
     kind: z.enum(['extend-window', 'waive-items', 'hold', 'resume', 'cancel-transfer']),
@@ -235,7 +241,7 @@ export const transferStateSchema = z.looseObject({
       doneAt: z.string().optional(),
     }),
   ),
-  meeting: z.looseObject({ scheduledOn: z.string().optional(), heldOn: z.string().optional(), attendees: z.array(z.string()).optional() }),
+  meeting: z.looseObject({ scheduledOn: z.string().optional(), heldOn: z.string().optional(), attendees: z.array(z.string()).optional(), partOf: z.string().optional() }),
   exceptions: z.array(
     z.looseObject({
       exceptionId: z.string(),

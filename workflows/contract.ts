@@ -302,6 +302,8 @@ export interface ScheduleFacts {
   heldDays: number;
   bestInterestAgreed?: boolean;
   meetingScheduledOn?: string;
+  /** When the scheduled meeting was booked (a booking cut-off counts against it). */
+  meetingBookedAt?: string;
   /** Completed into the receiving team's queue and not yet cleared. */
   allocationPending?: boolean;
   /** After a return to the allocation meeting: the old decision no longer runs clocks. */
@@ -352,6 +354,8 @@ export interface PolicyDigest {
   queueEscalation?: RaisedEscalation;
   /** The rule a transfer meeting outside the window breaks. */
   windowMeetingRule?: string;
+  /** The rule a transfer meeting held as part of the trigger event's own meeting breaks (absent: the policy allows it). */
+  meetingApartFromTriggerRule?: string;
   exceptionApproval: { sides: Side[]; minRank: ManagerRank; source: string };
   permittedRejectionReasons: string[];
   forbiddenRejectionReasons: { reason: string; rule: string; source: string; instead: string }[];
@@ -420,7 +424,8 @@ export interface EventPayloads {
     evidenceRef?: string;
     reason?: string;
   };
-  meeting: { status: 'scheduled' | 'held'; on: string; attendees?: string[] };
+  /** `partOf`: the meeting it is held within, when it is part of another (e.g. the trigger event's, `first-cla-review`). */
+  meeting: { status: 'scheduled' | 'held'; on: string; attendees?: string[]; partOf?: string };
   exceptionRequest: {
     exceptionId: string;
     kind: ExceptionKind;

@@ -250,7 +250,7 @@ export interface TransferState
   regions: TransferRegions;
   deadlines: Deadline[];
   checklist: ChecklistItem[];
-  meeting: { scheduledOn?: string; heldOn?: string; attendees?: string[] };
+  meeting: { scheduledOn?: string; heldOn?: string; attendees?: string[]; partOf?: string };
   exceptions: TransferException[];
   escalations: Escalation[];
   completion?: Completion;

@@ -234,6 +234,10 @@ export function checkPolicy(p: Policy): (Omit<PolicyProblem, 'file'> & { segment
   if (p.outstandingItemsDue) cites(['outstandingItemsDue', 'rule'], p.outstandingItemsDue.rule);
   if (p.window) cites(['window', 'rule'], p.window.rule);
   if (p.window?.meetingRule) cites(['window', 'meetingRule'], p.window.meetingRule);
+  if (p.window?.meetingApartFromTrigger) cites(['window', 'meetingApartFromTrigger'], p.window.meetingApartFromTrigger);
+  p.bounds.forEach((b, i) => {
+    if (b.check.kind === 'booking-cutoff' && !p.meeting) problem(['bounds', i, 'check'], 'a booking cut-off needs the policy meeting (its cadence gives the next meeting)', b.rule);
+  });
   if (p.siblingRule) cites(['siblingRule'], p.siblingRule);
   const raised = (segments: Segment[], e: { fromRank: string } | undefined) => {
     if (e && !p.escalationLadder.some((r) => rank(r.rank) >= rank(e.fromRank))) {
@@ -254,7 +258,7 @@ export function checkPolicy(p: Policy): (Omit<PolicyProblem, 'file'> & { segment
     if (r.use === 'deadline' && !p.deadlines.some((d) => d.rule === r.id)) {
       problem(['rules', i, 'use'], 'is used as a deadline, but no deadline cites it', r.id);
     }
-    if (r.use === 'bound' && !p.bounds.some((b) => b.rule === r.id)) problem(['rules', i, 'use'], 'is used as a bound, but no bound cites it', r.id);
+    if (r.use === 'bound' && !p.bounds.some((b) => b.rule === r.id) && p.window?.meetingApartFromTrigger !== r.id) problem(['rules', i, 'use'], 'is used as a bound, but no bound cites it', r.id);
     if (r.use === 'escalation' && !(p.raisedEscalations ?? []).some((e) => e.rule === r.id)) {
       problem(['rules', i, 'use'], 'is used as an escalation, but no raised escalation cites it', r.id);
     }

@@ -43,6 +43,7 @@ export function policyDigest(policy: Policy, kindId: string): PolicyDigest {
     },
     queueEscalation: policy.queueEscalation,
     windowMeetingRule: policy.window?.meetingRule,
+    meetingApartFromTriggerRule: policy.window?.meetingApartFromTrigger,
     exceptionApproval: policy.exceptionApproval,
     permittedRejectionReasons: policy.rejection.permitted.map((p) => p.reason),
     forbiddenRejectionReasons: policy.rejection.forbidden,

@@ -39,6 +39,7 @@ const factsSchema = z
     heldDays: z.number().int().min(0),
     bestInterestAgreed: z.boolean(),
     meetingScheduledOn: isoDate,
+    meetingBookedAt: z.iso.datetime({ offset: true }),
     allocationPending: z.boolean(),
     awaitingDecision: z.boolean(),
     asOf: z.iso.datetime({ offset: true }),

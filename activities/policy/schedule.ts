@@ -12,7 +12,7 @@ import type {
   ScheduleFacts,
   UnitSettings,
 } from '../../workflows/definitions';
-import type { Calendar, IsoDate } from './calendar/calendar';
+import type { Calendar, IsoDate, Weekday } from './calendar/calendar';
 import { appliesBecause, evaluate, factContext, type FactContext } from './conditions';
 import { UNIT_SETTINGS } from './schema';
 import type { Anchor, BoundRule, DeadlineRule, Duration, Policy, TransferKind } from './types';
@@ -348,7 +348,8 @@ export class ScheduleEngine {
   private completionCheck(bounds: BoundRule[], facts: ScheduleFacts, ctx: FactContext, units: UnitSettings, on: IsoDate, windowEnd?: IsoDate): RuleViolation[] {
     const out: RuleViolation[] = [];
     for (const bound of bounds) {
-      if (bound.severity !== 'refuse' || !COMPLETION_SUBJECTS.has(bound.check.subject)) continue;
+      // A booking cut-off is about when a meeting was booked, not the day responsibility moves.
+      if (bound.severity !== 'refuse' || !COMPLETION_SUBJECTS.has(bound.check.subject) || bound.check.kind === 'booking-cutoff') continue;
       const v = this.checkBound(bound, facts, ctx, units, windowEnd, on);
       if (v && !(v.overridable && this.approved(v, facts))) out.push({ ...v, field: 'on' });
     }
@@ -417,6 +418,15 @@ export class ScheduleEngine {
         : `the managers' meeting ${meeting ? `on ${meeting}` : 'is not recorded'} is not on or before ${latestMeeting}`;
       return { ...base, message: `${bound.message}: ${value} is before ${until.date} and ${why}`, suggestion: until.date, earliestOn: until.date };
     }
+    if (check.kind === 'booking-cutoff') {
+      const bookedAt = facts.meetingBookedAt;
+      if (!bookedAt || Date.parse(bookedAt) <= Date.parse(this.bookingCutoff(value, check))) return undefined;
+      const cadence = this.policy.meeting?.cadenceDays ?? 7;
+      let next = this.calendar.addDays(value, cadence);
+      while (Date.parse(bookedAt) > Date.parse(this.bookingCutoff(next, check))) next = this.calendar.addDays(next, cadence);
+      const closed = this.bookingCutoff(value, check);
+      return { ...base, message: `${bound.message}: booking for ${value} closed at ${closed}; the next meeting it can go to is ${next}`, suggestion: next, earliestOn: next };
+    }
     const anchor = this.resolveAnchor(check.anchor, facts, windowEnd);
     if (!anchor) return undefined;
     const limit = this.shift(anchor.date, check.offset);
@@ -427,6 +437,13 @@ export class ScheduleEngine {
       return { ...base, message: `${bound.message}: ${value} is before the earliest allowed date ${limit}`, suggestion: limit, earliestOn: limit };
     }
     return undefined;
+  }
+
+  /** When booking closes for a meeting on `meetingOn`: the time on the weekday before it, rolled back to a working day. */
+  private bookingCutoff(meetingOn: IsoDate, check: { weekdayBefore: Weekday; at: string }): string {
+    const c = this.calendar;
+    const day = c.lastWorkingDayOnOrBefore(c.weekdayOnOrAfter(c.addDays(meetingOn, -7), check.weekdayBefore));
+    return c.atLocalTime(day, check.at);
   }
 
   /** An approved two-sided exception waives an overridable bound, up to the date it approved. */

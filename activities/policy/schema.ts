@@ -159,6 +159,15 @@ export const boundCheckSchema = z.discriminatedUnion('kind', [
       unitSetting: unitSetting.optional(),
     })
     .describe('A transfer before the event is allowed only if the event is far enough away and the managers met early enough'),
+  z
+    .strictObject({
+      kind: z.literal('booking-cutoff'),
+      subject: z.literal('meetingOn'),
+      /** The booking closes on this weekday before the meeting (the last working day on or before it when that day is not one). */
+      weekdayBefore: z.enum(['MON', 'TUE', 'WED', 'THU', 'FRI']),
+      at: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time HH:MM'),
+    })
+    .describe("A meeting must be booked by this London time on this weekday before it; a later booking goes to the next meeting (the policy meeting's cadence)"),
 ]);
 
 export const boundRuleSchema = z.strictObject({
@@ -293,6 +302,9 @@ export const policySchema = z
         source,
         proposeEnd: z.literal('roll-back-to-working-day'),
         meetingRule: ruleId.optional().describe('The rule a transfer meeting outside the window breaks'),
+        meetingApartFromTrigger: ruleId
+          .optional()
+          .describe("The rule a transfer meeting held as part of the trigger event's own meeting breaks: it may share the trigger's date, not its meeting"),
         autoCompleteAt: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time HH:MM'),
       })
       .optional()

@@ -180,11 +180,16 @@ export const EVENT_STEPS: { [E in EventName]: EventStep<E> } = {
   },
   *meeting(m, { payload }, now) {
     const s = m.transfer;
+    if (payload.partOf) s.meeting.partOf = payload.partOf;
     if (payload.status === 'scheduled') {
       s.meeting.scheduledOn = payload.on;
       m.facts.meetingScheduledOn = payload.on;
+      m.facts.meetingBookedAt = now;
       go(m, 'T5.meeting', now);
-      yield* reschedule(m, now);
+      const next = yield* reschedule(m, now);
+      // A rule on the meeting's date (a booking cut-off) refuses the booking; the draft is dropped.
+      const refused = next.violations.filter((v) => v.field === 'on');
+      if (refused.length) throw new Refusal('RuleViolation', refused.map((v) => `${v.rule}: ${v.message}`).join('; '), refused);
       return `meeting scheduled for ${payload.on}`;
     }
     s.meeting.heldOn = payload.on;

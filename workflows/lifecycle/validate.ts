@@ -110,7 +110,7 @@ function check(m: TransferModel, name: EventName, env: EventEnvelope<unknown>): 
       if ((p.state === 'na' || p.state === 'open') && !p.reason && !p.note) invalid(`${String(p.state)} needs a reason`);
       break;
     }
-    case 'meeting':
+    case 'meeting': {
       requireDate(p.on, 'on');
       // After completion only the handover meeting that clears the receiving team's queue counts.
       if (!(p.status === 'held' && allocationPending(m) && digest.queueClearedBy.includes('meeting-held'))) needPre();
@@ -118,6 +118,12 @@ function check(m: TransferModel, name: EventName, env: EventEnvelope<unknown>): 
       if (s.window && (String(p.on) > s.window.endsOn || String(p.on) < s.window.opensOn)) {
         const rule = digest.windowMeetingRule;
         invalid(`${rule ? `${rule}: ` : ''}the transfer meeting must be inside the window ${s.window.opensOn} to ${s.window.endsOn}`, rule ? { rule } : undefined);
+      }
+      if (p.partOf !== undefined && (typeof p.partOf !== 'string' || !p.partOf)) invalid('partOf must name the meeting this one is part of');
+      const apart = digest.meetingApartFromTriggerRule;
+      if (apart && typeof p.partOf === 'string' && (digest.movingTriggerEvents ?? digest.triggerEvents).includes(p.partOf)) {
+        const message = `${apart}: the transfer meeting may share the trigger event's date but not its meeting (${p.partOf}); hold it as a meeting of its own`;
+        invalid(message, { rule: apart, errors: [{ path: 'partOf', message, rule: apart }] });
       }
       if (p.status === 'held' && s.blocked) invalid(`${s.blocked.rule}: the transfer is blocked: ${s.blocked.reason}`, { rule: s.blocked.rule });
       if (p.status === 'held' && preCompletion(m) && digest.completion.includes('meeting')) {
@@ -129,6 +135,7 @@ function check(m: TransferModel, name: EventName, env: EventEnvelope<unknown>): 
       }
       if (p.status === 'held' && !s.notifiedOn && digest.usesWindow) invalid('the transfer has not been notified yet');
       break;
+    }
     case 'exceptionRequest':
       needPre();
       if (typeof p.exceptionId !== 'string' || !p.exceptionId) invalid('exceptionId is required');

@@ -215,7 +215,8 @@ describe.each(SPECS)('$code ($id)', (s) => {
     const clocked = new Set([...p.deadlines.map((d) => d.rule), ...p.bounds.map((b) => b.rule)]);
     for (const r of p.rules) {
       if (r.use === 'deadline') expect({ rule: r.id, hasDeadline: p.deadlines.some((d) => d.rule === r.id) }).toEqual({ rule: r.id, hasDeadline: true });
-      if (r.use === 'bound') expect({ rule: r.id, hasBound: p.bounds.some((b) => b.rule === r.id) }).toEqual({ rule: r.id, hasBound: true });
+      const bound = p.bounds.some((b) => b.rule === r.id) || p.window?.meetingApartFromTrigger === r.id;
+      if (r.use === 'bound') expect({ rule: r.id, hasBound: bound }).toEqual({ rule: r.id, hasBound: true });
       if (clocked.has(r.id)) expect({ rule: r.id, use: ['deadline', 'bound'].includes(r.use) }).toEqual({ rule: r.id, use: true });
       expect(r.text.length).toBeGreaterThan(10);
     }
@@ -248,6 +249,7 @@ describe.each(SPECS)('$code ($id)', (s) => {
     for (const b of p.bounds) {
       expect(b.source.startsWith(s.seed)).toBe(true);
       if (b.check.kind === 'early-transfer') expect(anchorOk(b.check.until) && anchorOk(b.check.measuredFrom)).toBe(true);
+      else if (b.check.kind === 'booking-cutoff') expect(p.meeting).toBeDefined();
       else if (b.check.kind !== 'blackout') expect(anchorOk(b.check.anchor)).toBe(true);
     }
   });
@@ -388,6 +390,7 @@ describe('values the §8 scenarios depend on', () => {
       source: '000 §9, §10, §11',
       proposeEnd: 'roll-back-to-working-day',
       meetingRule: 'T-ISL-06',
+      meetingApartFromTrigger: 'R-BLK-ISL-SAMEMEETING',
       autoCompleteAt: '18:00',
     });
     const [ack] = deadline('islington', 'T-ISL-07');
