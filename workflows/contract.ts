@@ -47,6 +47,18 @@ export function rankIndex(role: string): number {
 
 export type Side = 'transferring' | 'receiving';
 
+/**
+ * The lowest person on a side's escalation ladder at or above the rank; when climbing from
+ * `above`, the lowest one after them and above their rank. Escalations, tasks and the approval
+ * notifications all choose people this way.
+ */
+export function lowestOnLadder(people: TransferPeople, side: Side, minRank: string, above?: Person): Person | undefined {
+  const chain = people.chain[side] ?? [];
+  const min = above ? Math.max(rankIndex(minRank), rankIndex(above.role) + 1) : rankIndex(minRank);
+  const startAfter = above ? chain.findIndex((p) => p.id === above.id) : -1;
+  return chain.find((p, i) => i > startAfter && rankIndex(p.role) >= min);
+}
+
 export interface Person {
   id: string;
   role: string;

@@ -1,7 +1,7 @@
 // What each published step means for people's inboxes: which notices it triggers, who gets them,
 // and their subject, plain-text and HTML bodies. Pure: no I/O, so every notice can be unit-tested.
 // Children appear only by case reference (the message carries nothing else about them).
-import { rankIndex, type Deadline, type Person, type Side, type TeamRef, type TransferEventMessage, type TransferPeople } from '../../workflows/definitions';
+import { lowestOnLadder, type Deadline, type Person, type TeamRef, type TransferEventMessage } from '../../workflows/definitions';
 import { formatDate, formatInstant } from './london';
 import { meetingInvite } from './invite';
 
@@ -63,11 +63,6 @@ export function transferLink(publicBaseUrl: string, transferId: string): string 
 /** The page where an approver approves or rejects an exception. */
 export function exceptionApprovalLink(publicBaseUrl: string, transferId: string, exceptionId: string): string {
   return `${transferLink(publicBaseUrl, transferId)}/exceptions/${encodeURIComponent(exceptionId)}/approval`;
-}
-
-/** Who is asked to approve for one side: the lowest person on that side's ladder holding the rank. */
-function approverFor(people: TransferPeople, side: Side, minRank: string): Person | undefined {
-  return (people.chain[side] ?? []).find((p) => rankIndex(p.role) >= rankIndex(minRank));
 }
 
 const EXCEPTION_WHAT: Record<string, string> = {
@@ -235,7 +230,7 @@ export function composeNotices(message: TransferEventMessage, opts: ComposeOptio
     add(
       `exception:${x.exceptionId}`,
       'exception-approval',
-      x.requiredSides.map((side) => approverFor(people, side, x.minRank)),
+      x.requiredSides.map((side) => lowestOnLadder(people, side, x.minRank)),
       `Approval needed: a request to ${EXCEPTION_WHAT[x.kind] ?? x.kind} (${label})`,
       {
         lead: `A request to ${EXCEPTION_WHAT[x.kind] ?? x.kind} for ${label} needs approval from the ${sides} side${x.requiredSides.length > 1 ? 's' : ''}, at ${x.minRank} or above.`,
