@@ -530,3 +530,12 @@ export function isPermitted(permission: Permission, actor: Actor, allocatedSocia
   if (!permission.managerSides || highestRank(actor) < 0) return false;
   return actor.sides.some((s) => permission.managerSides!.includes(s));
 }
+
+/** An operator moves one running transfer to another version of its policy (DOMAIN §3.7). */
+export interface MigratePolicyInput {
+  /** The operator, as the client established it; only the operator role may migrate. */
+  actor: Actor;
+  /** The version to move to; absent, the one in force today. */
+  policyVersion?: string;
+  note?: string;
+}
