@@ -351,6 +351,31 @@ export interface PinnedPolicy {
   [field: string]: unknown;
 }
 
+/**
+ * Who approves an exception: the lowest rank that may (the rung of each side's ladder), the sides,
+ * and whether every listed side must approve (a two-sided decision: `every-side`, the default) or
+ * the first approval from any of them settles it (`any-side`).
+ */
+export interface Approvers {
+  sides: Side[];
+  minRank: ManagerRank;
+  decision?: 'every-side' | 'any-side';
+  source: string;
+}
+/** The policy's default approvers, and per kind of exception where they differ. */
+export interface ExceptionApproval extends Approvers {
+  exceptions?: Partial<Record<Exclude<ExceptionKind, 'resume'>, Approvers>>;
+}
+/** Who approves this kind of exception under the policy. */
+export function approversFor(approval: ExceptionApproval, kind: ExceptionKind): Approvers {
+  return (kind !== 'resume' && approval.exceptions?.[kind]) || approval;
+}
+/** The lowest rank that approves any kind of exception (who may learn anything about one). */
+export function lowestApproverRank(approval: ExceptionApproval): ManagerRank {
+  const ranks = [approval, ...Object.values(approval.exceptions ?? {})].map((a) => a!.minRank);
+  return ranks.reduce((low, r) => (rankIndex(r) < rankIndex(low) ? r : low));
+}
+
 /** What the workflow keeps of its policy, fetched once at start (and so fixed for replay). */
 export interface PolicyDigest {
   authority: AuthorityId;
@@ -364,7 +389,7 @@ export interface PolicyDigest {
   queueEscalation?: RaisedEscalation;
   /** The rule a transfer meeting outside the window breaks. */
   windowMeetingRule?: string;
-  exceptionApproval: { sides: Side[]; minRank: ManagerRank; source: string };
+  exceptionApproval: ExceptionApproval;
   permittedRejectionReasons: string[];
   forbiddenRejectionReasons: { reason: string; rule: string; source: string; instead: string }[];
   escalation: { source: string };

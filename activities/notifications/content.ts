@@ -226,16 +226,17 @@ export function composeNotices(message: TransferEventMessage, opts: ComposeOptio
     const facts: [string, string][] = [['Requested', formatInstant(x.requestedAt)], ['Reason', x.reason]];
     if (x.newWindowEnd) facts.push(['New window end', formatDate(x.newWindowEnd)]);
     if (x.itemIds?.length) facts.push(['Items', x.itemIds.join(', ')]);
-    const sides = x.requiredSides.join(' and ');
+    const either = x.decision === 'any-side' && x.requiredSides.length > 1;
+    const sides = x.requiredSides.join(either ? ' or ' : ' and ');
     add(
       `exception:${x.exceptionId}`,
       'exception-approval',
       x.requiredSides.map((side) => lowestOnLadder(people, side, x.minRank)),
       `Approval needed: a request to ${EXCEPTION_WHAT[x.kind] ?? x.kind} (${label})`,
       {
-        lead: `A request to ${EXCEPTION_WHAT[x.kind] ?? x.kind} for ${label} needs approval from the ${sides} side${x.requiredSides.length > 1 ? 's' : ''}, at ${x.minRank} or above.`,
+        lead: `A request to ${EXCEPTION_WHAT[x.kind] ?? x.kind} for ${label} needs approval from the ${sides} side${x.requiredSides.length > 1 && !either ? 's' : ''}, at ${x.minRank} or above.`,
         facts: [...facts, ...route],
-        action: `What is needed: your decision on exception ${x.exceptionId}. Nothing changes until ${x.requiredSides.length > 1 ? 'both sides approve' : 'it is approved'}.`,
+        action: `What is needed: your decision on exception ${x.exceptionId}. Nothing changes until ${x.requiredSides.length > 1 && !either ? 'both sides approve' : 'it is approved'}.`,
         actionLink: { href: approveAt, text: 'Approve or reject the exception' },
       },
     );

@@ -302,8 +302,12 @@ export function checkPolicy(p: Policy): (Omit<PolicyProblem, 'file'> & { segment
       if (titles.get(t) !== rung.rank) problem(['escalationLadder', i, 'titles', j], `"${t}" is not a job title of rank ${rung.rank} under jobTitles`);
     });
   });
-  if (!p.escalationLadder.some((r) => rank(r.rank) >= rank(p.exceptionApproval.minRank))) {
-    problem(['exceptionApproval', 'minRank'], `no rung of the escalation ladder is ${p.exceptionApproval.minRank} or above`);
+  const approvers: [(string | number)[], { minRank: string }][] = [
+    [['exceptionApproval'], p.exceptionApproval],
+    ...Object.entries(p.exceptionApproval.exceptions ?? {}).map(([k, a]): [(string | number)[], { minRank: string }] => [['exceptionApproval', 'exceptions', k], a]),
+  ];
+  for (const [at, a] of approvers) {
+    if (!p.escalationLadder.some((r) => rank(r.rank) >= rank(a.minRank))) problem([...at, 'minRank'], `no rung of the escalation ladder is ${a.minRank} or above`);
   }
   return out;
 }

@@ -359,6 +359,9 @@ describe('exception approval matches DOMAIN §2.7', () => {
     const a = p.exceptionApproval;
     // Every authority needs both sides: two-sided in the seeds (ISL, LBBD), [IMPL] elsewhere.
     expect([...a.sides].sort()).toEqual(['receiving', 'transferring']);
+    expect(a.decision).toBe('every-side');
+    // No kind of exception has approvers of its own: the matrix row covers every one.
+    expect(a.exceptions).toBeUndefined();
     expect(a.minRank).toBe(rowRank(row!.text));
     // Only the "two sides" rows are exception clauses in the seeds; the others are dispute routes read as one.
     if (/two sides/.test(row!.text)) expect(a.source).not.toContain('[IMPL]');
