@@ -56,6 +56,15 @@ export const durationSchema = z
   ])
   .describe('A length of time in the words the protocols use (DOMAIN §0.3)');
 
+/** A date among the children's facts (the first child that has it), moved by an offset. */
+const childFactDate = z
+  .strictObject({
+    childFact: z.enum(CHILD_DATE_FACTS),
+    offset: durationSchema.optional(),
+    direction: z.enum(['before', 'after']).optional().describe('Which way the offset counts; default after'),
+  })
+  .describe("A date among the children's facts, optionally moved by an offset");
+
 export const anchorSchema = z
   .union([
     z.enum([
@@ -140,8 +149,15 @@ export const boundCheckSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('blackout'),
     subject: boundSubject,
-    fromMonthDay: z.string().regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'must be a month and day, MM-DD'),
-    toChildFact: z.enum(CHILD_DATE_FACTS).describe("The blackout ends on this date among the children's facts (and starts on fromMonthDay of its year)"),
+    from: z
+      .union([
+        z
+          .strictObject({ monthDay: z.string().regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'must be a month and day, MM-DD') })
+          .describe('This month and day, in the year the blackout ends'),
+        childFactDate,
+      ])
+      .describe('The first day of the blackout'),
+    to: childFactDate.describe('The last day of the blackout'),
     when: conditionSchema,
     liftedByBestInterest: z.boolean(),
   }),

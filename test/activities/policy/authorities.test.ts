@@ -421,8 +421,8 @@ describe('values the §8 scenarios depend on', () => {
     });
     expect(bound('barking-dagenham', 'T-LBBD-17')[0].check).toMatchObject({
       kind: 'blackout',
-      fromMonthDay: '03-01',
-      toChildFact: 'lastGcseExamOn',
+      from: { monthDay: '03-01' },
+      to: { childFact: 'lastGcseExamOn' },
       liftedByBestInterest: true,
     });
     expect(POLICIES['barking-dagenham'].escalationResponse.within).toEqual({ unit: 'hours', n: 24 });
