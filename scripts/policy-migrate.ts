@@ -48,9 +48,10 @@ async function main(args: string[]): Promise<number> {
   }
   const config = loadConfig();
   const temporal = temporalSettings(config);
+  const dataConverter = dataConverterFor(keyRingOf(config));
   const connection = await Connection.connect(clientConnectionOptions(temporal));
   try {
-    const client = new Client({ connection, namespace: temporal.namespace, dataConverter: dataConverterFor(keyRingOf(config)) });
+    const client = new Client({ connection, namespace: temporal.namespace, dataConverter });
     const outcome = await migrateTransfer(client, transferId, { operatorId: process.env.OPERATOR_ID || `operator:${userInfo().username}`, policyVersion });
     (outcome.ok ? console.log : console.error)(outcome.message);
     return outcome.ok ? 0 : 1;
