@@ -15,6 +15,7 @@ import { pinnedPolicy, policyDigest } from './policy/digest';
 import { policiesFrom, type PolicyRegistry } from './policy/registry';
 import { ScheduleEngine, scheduleEngines } from './policy/schedule';
 import type { Policy } from './policy/types';
+import type { MigrationDigest } from '../workflows/lifecycle/migration';
 
 /** The audit part of a published event: who did what, when, and the status before and after. */
 export type AuditRecord = Omit<TransferEventMessage, 'snapshot'>;
@@ -92,6 +93,26 @@ export function createActivities(overrides: Partial<ActivityDeps> = {}) {
     async loadPolicyDigest(input: { authority: AuthorityId; kind: string; policyVersion?: string }): Promise<PolicyDigest> {
       const policy = policyOf(input.authority, input.policyVersion);
       return { ...policyDigest(policy, input.kind), policy: pinnedPolicy(policy, input.kind) };
+    },
+
+    /**
+     * Local activity, for an operator's migration: the digest of the named version (else the one in
+     * force at the workflow's `asOf`) with that version pinned, or why it cannot run this transfer. Answers rather than
+     * throws, so that the workflow refuses the update and changes nothing.
+     */
+    async migrationDigest(input: { authority: AuthorityId; kind: string; asOf: string; policyVersion?: string }): Promise<MigrationDigest> {
+      let policy: Policy;
+      try {
+        policy = input.policyVersion
+          ? policyOf(input.authority, input.policyVersion)
+          : deps.policies.inForce(input.authority, deps.calendar.toLocalDate(input.asOf));
+      } catch (err) {
+        return { missing: err instanceof Error ? err.message : String(err) };
+      }
+      if (!policy.kinds.some((k) => k.id === input.kind && !k.outOfScope)) {
+        return { missing: `${input.authority} policy version ${policy.policyVersion} has no transfer kind ${input.kind}` };
+      }
+      return { digest: { ...policyDigest(policy, input.kind), policy: pinnedPolicy(policy, input.kind) } };
     },
 
     /** Local activity: every clock, the window, the checklist and rule violations. */

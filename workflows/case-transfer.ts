@@ -24,6 +24,7 @@ import {
   eventSignals,
   eventUpdates,
   getStateQuery,
+  migratePolicyUpdate,
   type EventEnvelope,
   type EventResult,
   type StartTransferInput,
@@ -32,7 +33,8 @@ import {
 } from './definitions';
 import { initialModel, isCompleted, isReady, isTerminal, view, type TransferModel } from './lifecycle/model';
 import { Refusal, type Asks, type Request } from './lifecycle/requests';
-import { applyEvent, applyTimer, rejectSignal, recordDeliveryFailure, start, type StepResult } from './lifecycle/step';
+import { validateMigration } from './lifecycle/migration';
+import { applyEvent, applyTimer, migratePolicy, rejectSignal, recordDeliveryFailure, start, type StepResult } from './lifecycle/step';
 import { nextTimer, sameTimer, type Timer } from './lifecycle/timers';
 import { validate } from './lifecycle/validate';
 
@@ -91,6 +93,8 @@ export async function caseTransfer(input: CaseTransferInput): Promise<TransferSt
     switch (r.kind) {
       case 'loadPolicyDigest':
         return policy.loadPolicyDigest(r.input);
+      case 'migrationDigest':
+        return policy.migrationDigest(r.input);
       case 'computeSchedule':
         return policy.computeSchedule(r.input);
       case 'escalationRespondBy':
@@ -186,6 +190,25 @@ export async function caseTransfer(input: CaseTransferInput): Promise<TransferSt
     );
   }
   setHandler(getStateQuery, () => view(model));
+  setHandler(
+    migratePolicyUpdate,
+    (input) =>
+      locked(async () => {
+        try {
+          const result = await run(migratePolicy(model, input, ctx()));
+          commit(result);
+          return result.result;
+        } catch (err) {
+          throw err instanceof Refusal ? failure(err) : err;
+        }
+      }),
+    {
+      validator: (input) => {
+        const refusal = validateMigration(model, input);
+        if (refusal) throw failure(refusal);
+      },
+    },
+  );
 
   // ------------------------------------------------------------------ outbox
 

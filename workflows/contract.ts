@@ -47,6 +47,18 @@ export function rankIndex(role: string): number {
 
 export type Side = 'transferring' | 'receiving';
 
+/**
+ * The lowest person on a side's escalation ladder at or above the rank; when climbing from
+ * `above`, the lowest one after them and above their rank. Escalations, tasks and the approval
+ * notifications all choose people this way.
+ */
+export function lowestOnLadder(people: TransferPeople, side: Side, minRank: string, above?: Person): Person | undefined {
+  const chain = people.chain[side] ?? [];
+  const min = above ? Math.max(rankIndex(minRank), rankIndex(above.role) + 1) : rankIndex(minRank);
+  const startAfter = above ? chain.findIndex((p) => p.id === above.id) : -1;
+  return chain.find((p, i) => i > startAfter && rankIndex(p.role) >= min);
+}
+
 export interface Person {
   id: string;
   role: string;
@@ -341,6 +353,31 @@ export interface PinnedPolicy {
   [field: string]: unknown;
 }
 
+/**
+ * Who approves an exception: the lowest rank that may (the rung of each side's ladder), the sides,
+ * and whether every listed side must approve (a two-sided decision: `every-side`, the default) or
+ * the first approval from any of them settles it (`any-side`).
+ */
+export interface Approvers {
+  sides: Side[];
+  minRank: ManagerRank;
+  decision?: 'every-side' | 'any-side';
+  source: string;
+}
+/** The policy's default approvers, and per kind of exception where they differ. */
+export interface ExceptionApproval extends Approvers {
+  exceptions?: Partial<Record<Exclude<ExceptionKind, 'resume'>, Approvers>>;
+}
+/** Who approves this kind of exception under the policy. */
+export function approversFor(approval: ExceptionApproval, kind: ExceptionKind): Approvers {
+  return (kind !== 'resume' && approval.exceptions?.[kind]) || approval;
+}
+/** The lowest rank that approves any kind of exception (who may learn anything about one). */
+export function lowestApproverRank(approval: ExceptionApproval): ManagerRank {
+  const ranks = [approval, ...Object.values(approval.exceptions ?? {})].map((a) => a!.minRank);
+  return ranks.reduce((low, r) => (rankIndex(r) < rankIndex(low) ? r : low));
+}
+
 /** What the workflow keeps of its policy, fetched once at start (and so fixed for replay). */
 export interface PolicyDigest {
   authority: AuthorityId;
@@ -356,7 +393,7 @@ export interface PolicyDigest {
   windowMeetingRule?: string;
   /** The rule a transfer meeting held as part of the trigger event's own meeting breaks (absent: the policy allows it). */
   meetingApartFromTriggerRule?: string;
-  exceptionApproval: { sides: Side[]; minRank: ManagerRank; source: string };
+  exceptionApproval: ExceptionApproval;
   permittedRejectionReasons: string[];
   forbiddenRejectionReasons: { reason: string; rule: string; source: string; instead: string }[];
   escalation: { source: string };
@@ -522,4 +559,13 @@ export function isPermitted(permission: Permission, actor: Actor, allocatedSocia
   }
   if (!permission.managerSides || highestRank(actor) < 0) return false;
   return actor.sides.some((s) => permission.managerSides!.includes(s));
+}
+
+/** An operator moves one running transfer to another version of its policy (DOMAIN §3.7). */
+export interface MigratePolicyInput {
+  /** The operator, as the client established it; only the operator role may migrate. */
+  actor: Actor;
+  /** The version to move to; absent, the one in force today. */
+  policyVersion?: string;
+  note?: string;
 }

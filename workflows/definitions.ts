@@ -4,7 +4,7 @@
 // @temporalio/workflow, @temporalio/common and ./contract.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey } from '@temporalio/common';
-import { EVENT_NAMES, type EventEnvelope, type EventName, type EventPayloads, type EventResult, type TransferState } from './contract';
+import { EVENT_NAMES, type EventEnvelope, type EventName, type EventPayloads, type EventResult, type MigratePolicyInput, type TransferState } from './contract';
 
 export * from './contract';
 
@@ -55,3 +55,7 @@ export function searchAttributeFlags(): string[] {
   return SEARCH_ATTRIBUTE_KEYS.map((k) => `${k.name}=${cliType[k.type]}`);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Operator migration (DOMAIN §3.7: a transfer keeps its version unless an operator moves it).
+
+export const migratePolicyUpdate = defineUpdate<EventResult, [MigratePolicyInput]>('migratePolicy');

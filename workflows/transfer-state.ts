@@ -106,6 +106,8 @@ export interface TransferException {
   approvals: Approval[];
   requiredSides: Side[];
   minRank: string;
+  /** `any-side`: the first approval from a required side settles it; absent, every required side must approve. */
+  decision?: 'any-side';
 }
 
 export interface Escalation {

@@ -1,7 +1,7 @@
 // What each published step means for people's inboxes: which notices it triggers, who gets them,
 // and their subject, plain-text and HTML bodies. Pure: no I/O, so every notice can be unit-tested.
 // Children appear only by case reference (the message carries nothing else about them).
-import { rankIndex, type Deadline, type Person, type Side, type TeamRef, type TransferEventMessage, type TransferPeople } from '../../workflows/definitions';
+import { lowestOnLadder, type Deadline, type Person, type TeamRef, type TransferEventMessage } from '../../workflows/definitions';
 import { formatDate, formatInstant } from './london';
 import { meetingInvite } from './invite';
 
@@ -63,11 +63,6 @@ export function transferLink(publicBaseUrl: string, transferId: string): string 
 /** The page where an approver approves or rejects an exception. */
 export function exceptionApprovalLink(publicBaseUrl: string, transferId: string, exceptionId: string): string {
   return `${transferLink(publicBaseUrl, transferId)}/exceptions/${encodeURIComponent(exceptionId)}/approval`;
-}
-
-/** Who is asked to approve for one side: the lowest person on that side's ladder holding the rank. */
-function approverFor(people: TransferPeople, side: Side, minRank: string): Person | undefined {
-  return (people.chain[side] ?? []).find((p) => rankIndex(p.role) >= rankIndex(minRank));
 }
 
 const EXCEPTION_WHAT: Record<string, string> = {
@@ -231,16 +226,17 @@ export function composeNotices(message: TransferEventMessage, opts: ComposeOptio
     const facts: [string, string][] = [['Requested', formatInstant(x.requestedAt)], ['Reason', x.reason]];
     if (x.newWindowEnd) facts.push(['New window end', formatDate(x.newWindowEnd)]);
     if (x.itemIds?.length) facts.push(['Items', x.itemIds.join(', ')]);
-    const sides = x.requiredSides.join(' and ');
+    const either = x.decision === 'any-side' && x.requiredSides.length > 1;
+    const sides = x.requiredSides.join(either ? ' or ' : ' and ');
     add(
       `exception:${x.exceptionId}`,
       'exception-approval',
-      x.requiredSides.map((side) => approverFor(people, side, x.minRank)),
+      x.requiredSides.map((side) => lowestOnLadder(people, side, x.minRank)),
       `Approval needed: a request to ${EXCEPTION_WHAT[x.kind] ?? x.kind} (${label})`,
       {
-        lead: `A request to ${EXCEPTION_WHAT[x.kind] ?? x.kind} for ${label} needs approval from the ${sides} side${x.requiredSides.length > 1 ? 's' : ''}, at ${x.minRank} or above.`,
+        lead: `A request to ${EXCEPTION_WHAT[x.kind] ?? x.kind} for ${label} needs approval from the ${sides} side${x.requiredSides.length > 1 && !either ? 's' : ''}, at ${x.minRank} or above.`,
         facts: [...facts, ...route],
-        action: `What is needed: your decision on exception ${x.exceptionId}. Nothing changes until ${x.requiredSides.length > 1 ? 'both sides approve' : 'it is approved'}.`,
+        action: `What is needed: your decision on exception ${x.exceptionId}. Nothing changes until ${x.requiredSides.length > 1 && !either ? 'both sides approve' : 'it is approved'}.`,
         actionLink: { href: approveAt, text: 'Approve or reject the exception' },
       },
     );

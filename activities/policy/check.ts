@@ -5,6 +5,7 @@ import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import type { z } from 'zod';
 import { MANAGER_RANKS } from '../../workflows/definitions';
 import { policySchema, type Condition, type Policy } from './schema';
+import type { Duration } from './types';
 
 export interface PolicyProblem {
   file: string;
@@ -100,13 +101,17 @@ function describeValue(v: unknown): string {
   return s && s.length > 40 ? `${s.slice(0, 37)}...` : (s ?? String(v));
 }
 
-/** Zod reports a failed union once with every branch's issues; keep the branch that got furthest. */
+/**
+ * Zod reports a failed union once with every branch's issues; keep the branch that got furthest,
+ * and of those the one whose fields the file used (no unknown field), with the fewest problems.
+ */
 function flatten(issues: readonly z.core.$ZodIssue[], base: readonly Segment[] = []): { path: Segment[]; issue: z.core.$ZodIssue }[] {
   const out: { path: Segment[]; issue: z.core.$ZodIssue }[] = [];
   for (const issue of issues) {
     const path = [...base, ...(issue.path as Segment[])];
     if (issue.code === 'invalid_union' && issue.errors.length) {
-      const best = [...issue.errors].sort((a, b) => depth(b) - depth(a))[0];
+      const unknown = (e: readonly z.core.$ZodIssue[]) => e.filter((i) => i.code === 'unrecognized_keys').length;
+      const best = [...issue.errors].sort((a, b) => depth(b) - depth(a) || unknown(a) - unknown(b) || a.length - b.length)[0];
       if (depth(best) > 0) {
         out.push(...flatten(best, path));
         continue;
@@ -215,10 +220,25 @@ export function checkPolicy(p: Policy): (Omit<PolicyProblem, 'file'> & { segment
       }
     }
   });
+  type FactDate = { childFact: string; offset?: Duration; direction?: 'before' | 'after' };
+  // Days from the fact, where the unit allows a comparison: after is later, before earlier.
+  const fromFact = (d: FactDate) => (!d.offset ? 0 : (d.direction === 'before' ? -1 : 1) * ('n' in d.offset ? d.offset.n : 1));
+  const blackoutRange = (from: FactDate | { monthDay: string }, to: FactDate, at: Segment[], rule: string) => {
+    for (const [end, d] of [['from', from], ['to', to]] as const) {
+      if ('childFact' in d && d.direction && !d.offset) problem([...at, end, 'direction'], 'direction only applies with an offset', rule);
+    }
+    if (!('childFact' in from) || from.childFact !== to.childFact) return;
+    const [a, b] = [fromFact(from), fromFact(to)];
+    const sameUnit = !from.offset || !to.offset || from.offset.unit === to.offset.unit;
+    if (sameUnit ? a > b : Math.sign(a) > Math.sign(b)) {
+      problem([...at, 'from'], `the blackout would start after it ends: both count from ${to.childFact}, and the start is the later`, rule);
+    }
+  };
   p.bounds.forEach((b, i) => {
     const at: Segment[] = ['bounds', i];
     cites([...at, 'rule'], b.rule);
     kindRefs([...at, 'kinds'], [...(b.kinds ?? []), ...(b.check.kind === 'blackout' ? conditionKinds(b.check.when) : [])], b.rule);
+    if (b.check.kind === 'blackout') blackoutRange(b.check.from, b.check.to, [...at, 'check'], b.rule);
   });
   p.checklist.forEach((c, i) => kindRefs(['checklist', i, 'appliesWhen'], conditionKinds(c.appliesWhen)));
   cites(['escalationResponse', 'rule'], p.escalationResponse.rule);
@@ -306,8 +326,12 @@ export function checkPolicy(p: Policy): (Omit<PolicyProblem, 'file'> & { segment
       if (titles.get(t) !== rung.rank) problem(['escalationLadder', i, 'titles', j], `"${t}" is not a job title of rank ${rung.rank} under jobTitles`);
     });
   });
-  if (!p.escalationLadder.some((r) => rank(r.rank) >= rank(p.exceptionApproval.minRank))) {
-    problem(['exceptionApproval', 'minRank'], `no rung of the escalation ladder is ${p.exceptionApproval.minRank} or above`);
+  const approvers: [(string | number)[], { minRank: string }][] = [
+    [['exceptionApproval'], p.exceptionApproval],
+    ...Object.entries(p.exceptionApproval.exceptions ?? {}).map(([k, a]): [(string | number)[], { minRank: string }] => [['exceptionApproval', 'exceptions', k], a]),
+  ];
+  for (const [at, a] of approvers) {
+    if (!p.escalationLadder.some((r) => rank(r.rank) >= rank(a.minRank))) problem([...at, 'minRank'], `no rung of the escalation ladder is ${a.minRank} or above`);
   }
   return out;
 }

@@ -14,7 +14,7 @@ import type {
 } from '../../workflows/definitions';
 import type { Calendar, IsoDate, Weekday } from './calendar/calendar';
 import { appliesBecause, evaluate, factContext, type FactContext } from './conditions';
-import { UNIT_SETTINGS } from './schema';
+import { CHILD_DATE_FACTS, UNIT_SETTINGS } from './schema';
 import type { Anchor, BoundRule, DeadlineRule, Duration, Policy, TransferKind } from './types';
 
 type UnitSetting = (typeof UNIT_SETTINGS)[number];
@@ -381,6 +381,13 @@ export class ScheduleEngine {
     }
   }
 
+  /** A blackout's end (or start): the first child's date fact, moved by its offset. */
+  private childFactDate(at: { childFact: (typeof CHILD_DATE_FACTS)[number]; offset?: Duration; direction?: 'before' | 'after' }, facts: ScheduleFacts): IsoDate | undefined {
+    const date = facts.request.children.map((c) => c.facts?.[at.childFact]).find(Boolean)?.slice(0, 10);
+    if (!date || !at.offset) return date;
+    return at.direction === 'before' ? this.shiftBack(date, at.offset) : this.shift(date, at.offset);
+  }
+
   /** One bound against the date its subject names, or against `completingOn` (the completion guard). */
   private checkBound(
     bound: BoundRule,
@@ -397,12 +404,11 @@ export class ScheduleEngine {
     const base = { rule: bound.rule, source: bound.source, field: subject.field, overridable: bound.overridable, value };
     if (check.kind === 'blackout') {
       if (!evaluate(check.when, ctx) || (check.liftedByBestInterest && facts.bestInterestAgreed)) return undefined;
-      const lastExam = facts.request.children.map((c) => c.facts?.[check.toChildFact]).find(Boolean);
-      if (!lastExam) return undefined;
-      const from = `${lastExam.slice(0, 4)}-${check.fromMonthDay}`;
-      if (value < from || value > lastExam) return undefined;
-      const suggestion = this.calendar.firstWorkingDayAfter(lastExam);
-      return { ...base, message: `${bound.message} (${from} to ${lastExam}); earliest allowed ${suggestion}`, suggestion, earliestOn: suggestion };
+      const to = this.childFactDate(check.to, facts);
+      const from = 'monthDay' in check.from ? to && `${to.slice(0, 4)}-${check.from.monthDay}` : this.childFactDate(check.from, facts);
+      if (!from || !to || value < from || value > to) return undefined;
+      const suggestion = this.calendar.firstWorkingDayAfter(to);
+      return { ...base, message: `${bound.message} (${from} to ${to}); earliest allowed ${suggestion}`, suggestion, earliestOn: suggestion };
     }
     if (check.kind === 'early-transfer') {
       const until = this.resolveAnchor(check.until, facts, windowEnd);

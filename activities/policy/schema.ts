@@ -56,6 +56,15 @@ export const durationSchema = z
   ])
   .describe('A length of time in the words the protocols use (DOMAIN §0.3)');
 
+/** A date among the children's facts (the first child that has it), moved by an offset. */
+const childFactDate = z
+  .strictObject({
+    childFact: z.enum(CHILD_DATE_FACTS),
+    offset: durationSchema.optional(),
+    direction: z.enum(['before', 'after']).optional().describe('Which way the offset counts; default after'),
+  })
+  .describe("A date among the children's facts, optionally moved by an offset");
+
 export const anchorSchema = z
   .union([
     z.enum([
@@ -140,8 +149,15 @@ export const boundCheckSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('blackout'),
     subject: boundSubject,
-    fromMonthDay: z.string().regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'must be a month and day, MM-DD'),
-    toChildFact: z.enum(CHILD_DATE_FACTS).describe("The blackout ends on this date among the children's facts (and starts on fromMonthDay of its year)"),
+    from: z
+      .union([
+        z
+          .strictObject({ monthDay: z.string().regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'must be a month and day, MM-DD') })
+          .describe('This month and day, in the year the blackout ends'),
+        childFactDate,
+      ])
+      .describe('The first day of the blackout'),
+    to: childFactDate.describe('The last day of the blackout'),
     when: conditionSchema,
     liftedByBestInterest: z.boolean(),
   }),
@@ -259,6 +275,17 @@ export const raisedEscalationSchema = z
   })
   .describe('An escalation the protocol tells people to raise');
 
+/** Who approves an exception (a resume of a hold needs no approval). */
+const approversShape = {
+  sides: z.array(side).min(1).describe('The sides whose approvers answer'),
+  minRank: managerRank.describe("The lowest rank that may approve: the rung of each side's ladder"),
+  decision: z
+    .enum(['every-side', 'any-side'])
+    .describe('every-side: a two-sided decision, settled only when every listed side has approved (one refusal declines it); any-side: the first approval from a listed side settles it'),
+  source,
+};
+const approversSchema = z.strictObject(approversShape);
+
 export const policySchema = z
   .strictObject({
     authority: id.describe('The id the API and case-management systems use, e.g. islington'),
@@ -276,7 +303,20 @@ export const policySchema = z
     escalationLadder: z.array(rungSchema).min(1).describe('The management chain, lowest rank first'),
     escalationResponse: z.strictObject({ within: durationSchema, rule: ruleId, source }),
     raisedEscalations: z.array(raisedEscalationSchema).optional().describe('The escalations people raise (POST /v1/transfers/{id}/escalations)'),
-    exceptionApproval: z.strictObject({ sides: z.array(side).min(1), minRank: managerRank, source }),
+    exceptionApproval: z
+      .strictObject({
+        ...approversShape,
+        exceptions: z
+          .strictObject({
+            'extend-window': approversSchema.optional(),
+            'waive-items': approversSchema.optional(),
+            hold: approversSchema.optional(),
+            'cancel-transfer': approversSchema.optional(),
+          })
+          .optional()
+          .describe('Who approves each kind of exception where it differs from the default above'),
+      })
+      .describe('Who approves an individual-case exception (DOMAIN §2.7): by default, and per kind of exception'),
     rejection: z.strictObject({
       permitted: z.array(z.strictObject({ reason: z.string().regex(/^[A-Z0-9_]+$/), source })),
       forbidden: z.array(z.strictObject({ reason: z.string().regex(/^[A-Z0-9_]+$/), rule: ruleId, source, instead: text })),

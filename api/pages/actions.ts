@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import type { EventName, RaisedEscalationRule, TransferState } from '../../workflows/definitions';
 import { HttpProblem } from '../problem';
 import { eventBodySchemas } from '../schemas';
-import { day, esc, exceptionLabel, openSides, when } from './view-model';
+import { day, esc, exceptionLabel, sidesToAnswer, when } from './view-model';
 
 type Form = Record<string, unknown>;
 
@@ -117,7 +117,7 @@ export const ACTIONS: Record<string, ActionSpec> = {
         row('Exception', exceptionLabel(x)),
         row('Reason', x.reason),
         row('Requested by', `${x.requestedBy}, ${when(x.requestedAt)}`),
-        row('Needs', x.state === 'pending' ? `the ${openSides(x).join(' and ')} side, at ${x.minRank} or above` : `nothing: it is ${x.state}`),
+        row('Needs', x.state === 'pending' ? `the ${sidesToAnswer(x)} side, at ${x.minRank} or above` : `nothing: it is ${x.state}`),
         { key: { text: 'Approvals so far' }, value: { html: x.approvals.map((a) => `${esc(a.decision)}d by ${esc(a.by)} (${esc(a.side)} side)`).join('<br>') || 'None' } },
       ];
     },

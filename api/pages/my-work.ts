@@ -8,7 +8,7 @@ import { listTransfers } from '../listing';
 import type { listQuerySchema } from '../schemas';
 import { seesAll, type TransferService } from '../transfers';
 import type { z } from 'zod';
-import { caseLabel, day, esc, escalationAnswerPath, exceptionApprovalPath, exceptionLabel, londonToday, mayAnswer, mayDecide, openSides, plusDays, tag, transferPath, when } from './view-model';
+import { caseLabel, day, esc, escalationAnswerPath, exceptionApprovalPath, exceptionLabel, londonToday, mayAnswer, mayDecide, plusDays, sidesToAnswer, tag, transferPath, when } from './view-model';
 
 /** How many transfers My work reads the state of, newest first. */
 export const MY_WORK_LIMIT = 50;
@@ -42,7 +42,7 @@ export async function myWork(client: Client, transfers: TransferService, princip
       .map((x) => [
         transferLink(s),
         { text: `${exceptionLabel(x)}: ${x.reason}` },
-        { text: `${openSides(x).join(' and ')} side, ${x.minRank} or above` },
+        { text: `${sidesToAnswer(x)} side, ${x.minRank} or above` },
         { html: mayDecide(principal, s, x) ? `<a class="govuk-link" href="${esc(exceptionApprovalPath(s.transferId, x.exceptionId))}">Approve or reject<span class="govuk-visually-hidden"> the exception for ${esc(caseLabel(s))}</span></a>` : '' },
       ]),
   );

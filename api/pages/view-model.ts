@@ -78,6 +78,11 @@ export function openSides(x: TransferException) {
   return x.requiredSides.filter((s) => !x.approvals.some((a) => a.side === s));
 }
 
+/** The sides still to answer, in words: "transferring and receiving", or "or" where either settles it. */
+export function sidesToAnswer(x: TransferException): string {
+  return openSides(x).join(x.decision === 'any-side' ? ' or ' : ' and ');
+}
+
 export function mayDecide(principal: Principal, state: TransferState, x: TransferException): boolean {
   if (x.state !== 'pending' || !may(principal, state, 'exceptionDecision')) return false;
   const actor = actorOf(principal, sidesOf(principal, state));
@@ -178,7 +183,7 @@ export function transferView(state: TransferState, principal: Principal, authori
       {
         html:
           x.approvals.map((a) => `${esc(a.decision)}d by ${esc(a.by)} (${esc(a.side)}, ${esc(a.rank)})`).join('<br>') ||
-          (x.state === 'pending' ? `Needs ${esc(openSides(x).join(' and '))} side at ${esc(x.minRank)} or above` : ''),
+          (x.state === 'pending' ? `Needs ${esc(sidesToAnswer(x))} side at ${esc(x.minRank)} or above` : ''),
       },
       { html: mayDecide(principal, state, x) ? link(exceptionApprovalPath(id, x.exceptionId), 'Approve or reject', exceptionLabel(x)) : '' },
     ]),

@@ -40,7 +40,14 @@ function generatedPolicy(): Policy {
       { rank: 'head-of-service', titles: ['Head of Service'] },
     ],
     escalationResponse: { within: { unit: 'working-days', n: 2 }, rule: 'T-NSH-03', source: src },
-    exceptionApproval: { sides: ['transferring', 'receiving'], minRank: 'service-manager', source: src },
+    exceptionApproval: {
+      sides: ['transferring', 'receiving'],
+      minRank: 'service-manager',
+      decision: 'every-side',
+      source: src,
+      // A short hold is the receiving team manager's call alone.
+      exceptions: { hold: { sides: ['receiving'], minRank: 'team-manager', decision: 'any-side', source: src } },
+    },
     rejection: {
       permitted: [{ reason: 'CRITERIA_NOT_MET', source: src }],
       forbidden: [
@@ -178,6 +185,46 @@ test('a sixth authority from one new file: listed, previewed, started and comple
   expect(held.body.completion).toMatchObject({ how: 'meeting', effectiveOn: today });
   expect(['completed', 'post-transfer']).toContain(held.body.status);
   expect(held.body.deadlines.find((d: { rule: string }) => d.rule === 'T-NSH-02')).toMatchObject({ state: 'met' });
+});
+
+test('approvers per kind of exception: a two-sided waiver needs both service managers, a hold the receiving team manager alone', async () => {
+  const integration = await tokenFor('lcs', ['integration']);
+  const tmFrom = await tokenFor('tm-cy', ['team-manager'], ['team-from']);
+  const tmTo = await tokenFor('tm-di', ['team-manager'], ['team-to']);
+  const smFrom = await tokenFor('sm-ed', ['service-manager'], ['team-from']);
+  const smTo = await tokenFor('sm-gu', ['service-manager'], ['team-to']);
+  const today = londonToday();
+  const http = request(api.url);
+  const body = {
+    ...protocolTransfer('north-shire', 'nsh-assessment-to-long-term', { event: 'assessment-completed', date: plusDays(today, 20) }),
+    transferId: randomUUID(),
+  };
+  expect((await http.post('/v1/transfers').set('Authorization', `Bearer ${integration}`).send(body)).status).toBe(201);
+  const exceptions = `/v1/transfers/${body.transferId}/exceptions`;
+  const approve = (id: string, token: string) => http.post(`${exceptions}/${id}/approval`).set('Authorization', `Bearer ${token}`).send({ decision: 'approve' });
+
+  const waiver = await http.post(exceptions).set('Authorization', `Bearer ${tmFrom}`).send({ kind: 'waive-items', reason: 'on file elsewhere', itemIds: ['nsh-case-summary'] });
+  expect(waiver.status).toBe(200);
+  const w = waiver.body.exceptions.at(-1);
+  expect(w).toMatchObject({ requiredSides: ['transferring', 'receiving'], minRank: 'service-manager', state: 'pending' });
+  expect((await approve(w.exceptionId, tmTo)).status).toBe(403);
+  const half = await approve(w.exceptionId, smFrom);
+  expect(half.status).toBe(200);
+  expect(half.body.exceptions.at(-1).state).toBe('pending');
+  expect(half.body.regions.exception).toBe('partially-approved');
+  const both = await approve(w.exceptionId, smTo);
+  expect(both.body.exceptions.at(-1).state).toBe('approved');
+  expect(both.body.checklist.find((i: { itemId: string }) => i.itemId === 'nsh-case-summary').state).toBe('waived');
+
+  const hold = await http.post(exceptions).set('Authorization', `Bearer ${tmFrom}`).send({ kind: 'hold', reason: 'the family is abroad for a month' });
+  const h = hold.body.exceptions.at(-1);
+  expect(h).toMatchObject({ requiredSides: ['receiving'], minRank: 'team-manager', decision: 'any-side', state: 'pending' });
+  // The transferring side is not asked.
+  expect((await approve(h.exceptionId, tmFrom)).status).toBe(403);
+  const held = await approve(h.exceptionId, tmTo);
+  expect(held.status).toBe(200);
+  expect(held.body.exceptions.at(-1).state).toBe('approved');
+  expect(held.body.onHold).toBe(true);
 });
 
 test('an authority with no loaded policy is still a 400 naming the field', async () => {

@@ -11,10 +11,12 @@ import * as path from 'node:path';
 import YAML from 'yaml';
 import { isPolicyFile, loadPolicyFolder, shippedPolicyDir } from '../../activities/policy/registry';
 import type { Policy } from '../../activities/policy/types';
+import { migratePolicyUpdate } from '../../workflows/definitions';
 import { protocolTransfer } from '../support/fixtures';
 import { createWorker } from '../../worker/create-worker';
 import { createTimeSkippingEnv, TEST_KEY_RING, TEST_TASK_QUEUE } from '../support/temporal';
 import { calendar, envToday, sleepUntil } from '../support/time-skipping';
+import { migrateTransfer } from '../../scripts/policy-migrate';
 import { actors, startTransfer, state, update } from '../support/workflow-driver';
 
 let env: TestWorkflowEnvironment;
@@ -26,12 +28,12 @@ let worker: { worker: Worker; running: Promise<void> } | undefined;
  * keeps no workflow cache (so no sticky queue the test server would wait on): the next worker
  * picks the transfer up at once and replays it from its history.
  */
-async function startWorker(cache: boolean): Promise<void> {
+async function startWorker(cache: boolean, folder = dir): Promise<void> {
   const w = await createWorker({
     connection: env.nativeConnection,
     keyRing: TEST_KEY_RING,
     taskQueue: TEST_TASK_QUEUE,
-    deps: { policies: loadPolicyFolder(dir), audit: () => undefined, mail: undefined, webhook: undefined },
+    deps: { policies: loadPolicyFolder(folder), audit: () => undefined, mail: undefined, webhook: undefined },
     maxCachedWorkflows: cache ? 100 : 0,
   });
   worker = { worker: w, running: w.run() };
@@ -101,4 +103,67 @@ test('a running transfer keeps its start version across a policy change and a wo
   const done = await state(running);
   expect(done.completion).toMatchObject({ how: 'agreed-date' });
   expect(done.policyVersion).toBe(original.policyVersion);
+}, 120_000);
+
+test('an operator migrates one running transfer to the version in force now: it re-pins, reschedules and records the move; the others stay', async () => {
+  const today = await envToday(env);
+  const own = mkdtempSync(path.join(tmpdir(), 'policies-migration-'));
+  const shipped = shippedPolicyDir();
+  for (const name of readdirSync(shipped).filter(isPolicyFile)) copyFileSync(path.join(shipped, name), path.join(own, name));
+  const original = YAML.parse(readFileSync(path.join(own, 'somerset.yaml'), 'utf8')) as Policy;
+  const request = () => protocolTransfer('somerset', 'som-at-to-sg', { event: 'icpc', date: today });
+  const twoWeeks = (s: { deadlines: { rule: string; state: string; dueOn: string }[] }) =>
+    s.deadlines.filter((d) => d.rule === 'T-SOM-02' && d.state === 'pending').map((d) => d.dueOn);
+  try {
+    await stopWorker();
+    await startWorker(false, own);
+    const moved = await startTransfer(env.client, request(), today);
+    const stays = await startTransfer(env.client, request(), today);
+    const movedId = (await state(moved)).transferId;
+
+    // A new version beside the old one, in force today (the two-week clock becomes ten days).
+    await stopWorker();
+    const next: Policy = { ...original, policyVersion: `${today}.7`, effectiveFrom: today };
+    for (const d of next.deadlines) if (d.rule === 'T-SOM-02') d.offset = { unit: 'days', n: 10 };
+    for (const b of next.bounds) if (b.rule === 'T-SOM-02' && b.check.kind === 'at-most') b.check.offset = { unit: 'days', n: 10 };
+    writeFileSync(path.join(own, 'somerset-next.yaml'), YAML.stringify(next));
+    await startWorker(true, own);
+
+    // Until an operator moves it, the running transfer keeps its version.
+    const before = await state(moved);
+    expect(before.policyVersion).toBe(original.policyVersion);
+    expect(twoWeeks(before)).toEqual([calendar.addDays(today, 14)]);
+
+    // Refused, changing nothing: not an operator, a version that is not loaded.
+    const asManager = await moved.executeUpdate(migratePolicyUpdate, { args: [{ actor: actors.receivingSm }] }).catch((e: Error) => e);
+    expect((asManager as Error).cause).toMatchObject({ type: 'Forbidden' });
+    const unknown = await migrateTransfer(env.client, movedId, { operatorId: 'op-1', policyVersion: '1999-01-01.1' });
+    expect(unknown).toMatchObject({ ok: false, message: expect.stringMatching(/1999-01-01\.1/) });
+    expect((await state(moved)).history).toEqual(before.history);
+
+    const migrated = await migrateTransfer(env.client, movedId, { operatorId: 'op-1' });
+    expect(migrated).toMatchObject({ ok: true, message: expect.stringContaining(`from version ${original.policyVersion} to ${today}.7`) });
+    const after = await state(moved);
+    expect(after.policyVersion).toBe(`${today}.7`);
+    expect(twoWeeks(after)).toEqual([calendar.addDays(today, 10)]);
+    expect(after.history.at(-1)).toMatchObject({ event: 'migratePolicy', by: 'op-1', outcome: 'accepted' });
+    // Moved again to the old version by name: the version exists, so it goes back.
+    const back = await migrateTransfer(env.client, movedId, { operatorId: 'op-1', policyVersion: original.policyVersion });
+    expect(back.ok).toBe(true);
+    expect(twoWeeks(await state(moved))).toEqual([calendar.addDays(today, 14)]);
+
+    // The other transfer was not touched.
+    const other = await state(stays);
+    expect(other.policyVersion).toBe(original.policyVersion);
+    expect(twoWeeks(other)).toEqual([calendar.addDays(today, 14)]);
+
+    // A finished transfer cannot be migrated.
+    await update(stays, 'cancellation', actors.receivingTm, { reason: 'the family moved away' });
+    const finished = await migrateTransfer(env.client, (await state(stays)).transferId, { operatorId: 'op-1' });
+    expect(finished).toMatchObject({ ok: false, message: expect.stringMatching(/has ended/) });
+    expect(await migrateTransfer(env.client, 'no-such-transfer', { operatorId: 'op-1' })).toMatchObject({ ok: false, message: expect.stringMatching(/no such transfer/) });
+  } finally {
+    await stopWorker();
+    rmSync(own, { recursive: true, force: true });
+  }
 }, 120_000);

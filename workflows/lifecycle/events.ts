@@ -1,7 +1,7 @@
 // One step per event: each changes a draft of the model, asks for what it needs (schedules,
 // respond-by instants, dates) and returns the line the history records. Status changes go through
 // the transitions table (`go`, `settle`).
-import { rankIndex, type CompletionHow, type EventEnvelope, type EventName, type EventPayloads, type RuleFlag, type RuleViolation } from '../contract';
+import { approversFor, rankIndex, type CompletionHow, type EventEnvelope, type EventName, type EventPayloads, type RuleFlag, type RuleViolation } from '../contract';
 import { answer as answerEscalation, raise, raiseAutomatically } from './escalations';
 import { blockingOpen, specFor, type TransferModel } from './model';
 import { computeSchedule, localDate, meetDeadlines, reschedule, settleEscalations, tryFacts, waiveDeadlines, Refusal, type Asks } from './requests';
@@ -203,7 +203,7 @@ export const EVENT_STEPS: { [E in EventName]: EventStep<E> } = {
     return `meeting held on ${payload.on}`;
   },
   *exceptionRequest(m, { payload, actor }, now) {
-    const approval = m.digest!.exceptionApproval;
+    const approval = approversFor(m.digest!.exceptionApproval, payload.kind);
     const immediate = payload.kind === 'resume';
     m.transfer.exceptions.push({
       exceptionId: payload.exceptionId,
@@ -217,6 +217,7 @@ export const EVENT_STEPS: { [E in EventName]: EventStep<E> } = {
       approvals: [],
       requiredSides: immediate ? [] : approval.sides,
       minRank: approval.minRank,
+      ...(approval.decision === 'any-side' && !immediate ? { decision: 'any-side' as const } : {}),
     });
     if (immediate) yield* applyException(m, now, payload.exceptionId);
     return `${payload.kind} exception ${payload.exceptionId} requested`;
@@ -233,7 +234,8 @@ export const EVENT_STEPS: { [E in EventName]: EventStep<E> } = {
       ex.state = 'rejected';
       return `exception ${ex.exceptionId} rejected`;
     }
-    if (ex.requiredSides.every((side) => ex.approvals.some((a) => a.side === side && a.decision === 'approve'))) {
+    const approvedBy = (side: string) => ex.approvals.some((a) => a.side === side && a.decision === 'approve');
+    if (ex.decision === 'any-side' ? ex.requiredSides.some(approvedBy) : ex.requiredSides.every(approvedBy)) {
       yield* applyException(m, now, ex.exceptionId);
       return `exception ${ex.exceptionId} approved and applied`;
     }

@@ -4,7 +4,7 @@
 // Also the schedule bookkeeping every step shares: merging a new schedule into the model, meeting
 // deadlines and raising escalations.
 import {
-  rankIndex,
+  lowestOnLadder,
   type AuthorityId,
   type DeadlineSpec,
   type Escalation,
@@ -21,6 +21,7 @@ import { allocationPending, specFor, type TransferModel } from './model';
 
 export type Request =
   | { kind: 'loadPolicyDigest'; input: { authority: AuthorityId; kind: string } }
+  | { kind: 'migrationDigest'; input: { authority: AuthorityId; kind: string; asOf: string; policyVersion?: string } }
   | { kind: 'computeSchedule'; input: ScheduleFacts & { policy?: PinnedPolicy } }
   | { kind: 'escalationRespondBy'; input: { authority: AuthorityId; raisedAt: string; reason?: string; policy?: PinnedPolicy } }
   | { kind: 'localDate'; input: { instant: string } };
@@ -173,10 +174,7 @@ export function settleEscalations(m: TransferModel, now: string, reason: RegExp,
 
 /** The lowest person on the side's ladder at or above the rank (and above `above`, when climbing). */
 export function personOnChain(m: TransferModel, side: Side, fromRank: ManagerRank, above?: Person): Person | undefined {
-  const chain = m.transfer.people.chain[side] ?? [];
-  const min = above ? Math.max(rankIndex(fromRank), rankIndex(above.role) + 1) : rankIndex(fromRank);
-  const startAfter = above ? chain.findIndex((p) => p.id === above.id) : -1;
-  return chain.find((p, i) => i > startAfter && rankIndex(p.role) >= min);
+  return lowestOnLadder(m.transfer.people, side, fromRank, above);
 }
 
 export function* raiseEscalation(

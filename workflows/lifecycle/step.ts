@@ -10,6 +10,7 @@ import type {
   EventAnswer,
   EventResult,
   HistoryEntry,
+  MigratePolicyInput,
   PublishedDeadline,
   StartTransferInput,
   TransferEventMessage,
@@ -18,6 +19,7 @@ import type {
 import { EVENT_STEPS } from './events';
 import { LIMITS, SYSTEM_ACTOR, draft, initialModel, regionsView, specFor, type TransferModel } from './model';
 import { loadDigest, meetDeadlines, reschedule, type Asks, type Refusal } from './requests';
+import { migrate, validateMigration } from './migration';
 import { fireTimer, type Timer } from './timers';
 import { go } from './transitions';
 import { validate } from './validate';
@@ -139,6 +141,17 @@ export function* applyEvent(committed: TransferModel, name: EventName, env: Even
     m.appliedEventIds.splice(0, Math.max(0, m.appliedEventIds.length - LIMITS.appliedEventIds));
   }
   return accepted(m, ctx, name, env.actor, before, mark, detail, env.eventId);
+}
+
+/** An operator's migration to another policy version (the `migratePolicy` update). Refused (thrown) before anything changes. */
+export function* migratePolicy(committed: TransferModel, input: MigratePolicyInput, ctx: StepContext): Asks<StepResult> {
+  const refusal = validateMigration(committed, input);
+  if (refusal) throw refusal;
+  const m = draft(committed);
+  const before = m.transfer.status;
+  const mark = markOf(m);
+  const detail = yield* migrate(m, input, ctx.now);
+  return accepted(m, ctx, 'migratePolicy', input.actor, before, mark, detail);
 }
 
 /** A timer that fired. A stale one (its deadline met, its escalation answered meanwhile) changes nothing. */

@@ -5,6 +5,7 @@ import {
   EVENT_PERMISSIONS,
   highestRank,
   isPermitted,
+  lowestApproverRank,
   rankIndex,
   type Actor,
   type EventEnvelope,
@@ -161,7 +162,7 @@ function check(m: TransferModel, name: EventName, env: EventEnvelope<unknown>): 
     case 'exceptionDecision': {
       needPre();
       // Rank first, so that someone who may not approve learns nothing about the exception.
-      const minRank = digest.exceptionApproval.minRank;
+      const minRank = lowestApproverRank(digest.exceptionApproval);
       if (highestRank(actor) < rankIndex(minRank)) forbidden(`approving needs the rank ${minRank} or above`);
       const ex = s.exceptions.find((e) => e.exceptionId === p.exceptionId);
       if (!ex) return notFound(`no exception ${String(p.exceptionId)}`);

@@ -3,6 +3,7 @@
 // checklist item or rule id in the spec fails here until the policy file catches up).
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import YAML from 'yaml';
 import { MANAGER_RANKS, type AuthorityId, type ManagerRank } from '../../../workflows/definitions';
 import { checkPolicy, conditionKinds } from '../../../activities/policy/check';
 import { NoPolicyInForceError, policiesFrom } from '../../../activities/policy/registry';
@@ -136,7 +137,9 @@ describe('registry', () => {
       expect(POLICIES[s.id].authority).toBe(s.id);
       expect(POLICIES[s.id].code).toBe(s.code);
       expect(POLICIES[s.id].seed.startsWith(`${s.seed}_`)).toBe(true);
-      expect(POLICIES[s.id].policyVersion).toBe('2026-11-23.1');
+      // The version in force is the one its file names.
+      const file = registry.fileOf(POLICIES[s.id])!;
+      expect(POLICIES[s.id].policyVersion).toBe((YAML.parse(readFileSync(file, 'utf8')) as { policyVersion: string }).policyVersion);
     }
   });
 
@@ -361,6 +364,9 @@ describe('exception approval matches DOMAIN §2.7', () => {
     const a = p.exceptionApproval;
     // Every authority needs both sides: two-sided in the seeds (ISL, LBBD), [IMPL] elsewhere.
     expect([...a.sides].sort()).toEqual(['receiving', 'transferring']);
+    expect(a.decision).toBe('every-side');
+    // No kind of exception has approvers of its own: the matrix row covers every one.
+    expect(a.exceptions).toBeUndefined();
     expect(a.minRank).toBe(rowRank(row!.text));
     // Only the "two sides" rows are exception clauses in the seeds; the others are dispute routes read as one.
     if (/two sides/.test(row!.text)) expect(a.source).not.toContain('[IMPL]');
@@ -421,8 +427,8 @@ describe('values the §8 scenarios depend on', () => {
     });
     expect(bound('barking-dagenham', 'T-LBBD-17')[0].check).toMatchObject({
       kind: 'blackout',
-      fromMonthDay: '03-01',
-      toChildFact: 'lastGcseExamOn',
+      from: { monthDay: '03-01' },
+      to: { childFact: 'lastGcseExamOn' },
       liftedByBestInterest: true,
     });
     expect(POLICIES['barking-dagenham'].escalationResponse.within).toEqual({ unit: 'hours', n: 24 });

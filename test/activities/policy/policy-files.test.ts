@@ -17,6 +17,9 @@ import { readScenarioText, runScenarios } from '../../../activities/policy/scena
 const root = path.resolve(__dirname, '../../..');
 const shipped = shippedPolicyDir();
 const somersetText = readFileSync(path.join(shipped, 'somerset.yaml'), 'utf8');
+/** The shipped Somerset version and its first day, as the file says. */
+const { policyVersion: SOM_VERSION, effectiveFrom: SOM_FROM } = YAML.parse(somersetText) as { policyVersion: string; effectiveFrom: string };
+const dayBefore = (d: string) => new Date(Date.parse(`${d}T12:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a file broken on purpose has no useful type
 type Raw = any;
@@ -101,19 +104,19 @@ describe('a policy folder', () => {
     });
     const registry = loadPolicyFolder(tmp);
     expect(registry.authorities()).toEqual(['somerset']);
-    expect(registry.versions('somerset').map((p) => p.policyVersion)).toEqual(['2026-11-23.1', '2027-04-01.1']);
-    expect(registry.inForce('somerset', '2027-03-31').policyVersion).toBe('2026-11-23.1');
+    expect(registry.versions('somerset').map((p) => p.policyVersion)).toEqual([SOM_VERSION, '2027-04-01.1']);
+    expect(registry.inForce('somerset', '2027-03-31').policyVersion).toBe(SOM_VERSION);
     expect(registry.inForce('somerset', '2027-04-01').policyVersion).toBe('2027-04-01.1');
-    expect(registry.policyFor('somerset', '2026-11-23.1')?.deadlines[0].offset).toEqual({ unit: 'days', n: 14 });
-    expect(() => registry.inForce('somerset', '2026-11-22')).toThrow(NoPolicyInForceError);
+    expect(registry.policyFor('somerset', SOM_VERSION)?.deadlines[0].offset).toEqual({ unit: 'days', n: 14 });
+    expect(() => registry.inForce('somerset', dayBefore(SOM_FROM))).toThrow(NoPolicyInForceError);
   });
 
   test('refuses two files with the same version or the same effective date, and one code for two authorities', () => {
     write('a.yaml');
     write('b.yaml');
-    expect(() => loadPolicyFolder(tmp)).toThrow(/somerset version 2026-11-23.1 is loaded twice/);
-    write('b.yaml', (p) => (p.policyVersion = '2026-11-23.2'));
-    expect(() => loadPolicyFolder(tmp)).toThrow(/two somerset versions take effect on 2026-11-23/);
+    expect(() => loadPolicyFolder(tmp)).toThrow(`somerset version ${SOM_VERSION} is loaded twice`);
+    write('b.yaml', (p) => (p.policyVersion = `${SOM_VERSION.split('.')[0]}.99`));
+    expect(() => loadPolicyFolder(tmp)).toThrow(`two somerset versions take effect on ${SOM_FROM}`);
     write('b.yaml', (p) => (p.authority = 'somerset-west'));
     expect(() => loadPolicyFolder(tmp)).toThrow(/code SOM is already used by somerset/);
   });

@@ -1,6 +1,7 @@
 // General mechanisms a protocol can use without any engine change, on an invented authority's
 // policy: a clock anchored on a named event, a deadline met by a checklist item, one armed only once
-// another event is reported, and a recurring report that does not move the trigger date.
+// another event is reported, a recurring report that does not move the trigger date, and approvers
+// per kind of exception (a two-sided decision, and one either side settles).
 import { createActivities } from '../../../activities';
 import { checkPolicy } from '../../../activities/policy/check';
 import { PolicyRegistry } from '../../../activities/policy/registry';
@@ -9,6 +10,7 @@ import type { StartTransferInput } from '../../../workflows/definitions';
 import type { TransferModel } from '../../../workflows/lifecycle/model';
 import type { Asks } from '../../../workflows/lifecycle/requests';
 import { applyEvent, start } from '../../../workflows/lifecycle/step';
+import { validate } from '../../../workflows/lifecycle/validate';
 import { calendar } from '../../support/time-skipping';
 import { actors, at, plus, request, TODAY, WORKFLOW_ID } from './harness';
 
@@ -28,7 +30,13 @@ const policy: Policy = {
   ],
   escalationLadder: [{ rank: 'team-manager', titles: ['Team Manager'] }],
   escalationResponse: { within: { unit: 'working-days', n: 2 }, rule: 'T-ESH-09', source: src },
-  exceptionApproval: { sides: ['transferring', 'receiving'], minRank: 'team-manager', source: src },
+  exceptionApproval: {
+    sides: ['transferring', 'receiving'],
+    minRank: 'team-manager',
+    decision: 'every-side',
+    source: src,
+    exceptions: { hold: { sides: ['transferring', 'receiving'], minRank: 'team-manager', decision: 'any-side', source: src } },
+  },
   rejection: { permitted: [], forbidden: [] },
   checklistGate: { source: src },
   manualCompletion: { minRank: 'team-manager', sides: ['transferring', 'receiving'], source: src },
@@ -152,5 +160,51 @@ test('the checker refuses a deadline met by an item the checklist does not have'
   expect(checkPolicy(policy)).toEqual([]);
   expect(checkPolicy(broken).map((p) => [p.path, p.rule, p.message])).toEqual([
     ['deadlines[0].metByItem', 'T-ESH-01', 'is met by checklist item "esh-missing", which the checklist does not have'],
+  ]);
+});
+
+test('a two-sided decision is settled only when both sides have approved; a kind either side settles takes the first approval', async () => {
+  const input: StartTransferInput = {
+    request: request('east-shire', 'esh-to-long-term', { event: 'referral', date: TODAY }),
+    requestHash: 'h',
+    startedBy: actors.integration,
+    receivedOn: TODAY,
+  };
+  let m = (await run(start(input, { now: at(TODAY), workflowId: WORKFLOW_ID }))).model;
+  const send = async (name: 'exceptionRequest' | 'exceptionDecision', actor: typeof actors.receivingTm, payload: object) =>
+    (m = (await run(applyEvent(m, name, { actor, payload } as never, { now: at(TODAY, '10:00:00'), workflowId: WORKFLOW_ID }))).model);
+  const exception = (id: string) => m.transfer.exceptions.find((x) => x.exceptionId === id)!;
+
+  // Waiving items follows the default: both sides.
+  await send('exceptionRequest', actors.transferringTm, { exceptionId: 'x-1', kind: 'waive-items', reason: 'held elsewhere', itemIds: ['esh-case-summary'] });
+  expect(exception('x-1')).toMatchObject({ requiredSides: ['transferring', 'receiving'], minRank: 'team-manager', state: 'pending' });
+  expect(exception('x-1').decision).toBeUndefined();
+  await send('exceptionDecision', actors.transferringTm, { exceptionId: 'x-1', decision: 'approve' });
+  expect(exception('x-1').state).toBe('pending');
+  expect(m.transfer.regions.exception).toBe('partially-approved');
+  expect(m.transfer.checklist.find((i) => i.itemId === 'esh-case-summary')?.state).toBe('open');
+  // The same side again is refused: its answer is in.
+  expect(validate(m, 'exceptionDecision', { actor: actors.otherSw, payload: { exceptionId: 'x-1', decision: 'approve' } })).toMatchObject({ type: 'Forbidden' });
+  expect(validate(m, 'exceptionDecision', { actor: actors.transferringTm, payload: { exceptionId: 'x-1', decision: 'approve' } })).toMatchObject({ type: 'Forbidden' });
+  await send('exceptionDecision', actors.receivingTm, { exceptionId: 'x-1', decision: 'approve' });
+  expect(exception('x-1').state).toBe('approved');
+  expect(exception('x-1').approvals.map((a) => a.side)).toEqual(['transferring', 'receiving']);
+  expect(m.transfer.checklist.find((i) => i.itemId === 'esh-case-summary')?.state).toBe('waived');
+
+  // A hold is the policy's any-side kind: the receiving side's approval alone puts it on hold.
+  await send('exceptionRequest', actors.receivingTm, { exceptionId: 'x-2', kind: 'hold', reason: 'the family is abroad' });
+  expect(exception('x-2')).toMatchObject({ requiredSides: ['transferring', 'receiving'], decision: 'any-side', state: 'pending' });
+  await send('exceptionDecision', actors.receivingTm, { exceptionId: 'x-2', decision: 'approve' });
+  expect(exception('x-2').state).toBe('approved');
+  expect(m.transfer.onHold).toBe(true);
+});
+
+test('the checker wants someone on the ladder for every kind of exception\'s approvers', () => {
+  const broken: Policy = {
+    ...policy,
+    exceptionApproval: { ...policy.exceptionApproval, exceptions: { 'cancel-transfer': { sides: ['receiving'], minRank: 'director', decision: 'any-side', source: src } } },
+  };
+  expect(checkPolicy(broken).map((p) => [p.path, p.message])).toEqual([
+    ['exceptionApproval.exceptions.cancel-transfer.minRank', 'no rung of the escalation ladder is director or above'],
   ]);
 });
