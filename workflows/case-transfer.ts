@@ -24,6 +24,7 @@ import {
   eventSignals,
   eventUpdates,
   getStateQuery,
+  startUpdate,
   type EventEnvelope,
   type EventResult,
   type StartTransferInput,
@@ -35,6 +36,7 @@ import { Refusal, type Asks, type Request } from './lifecycle/requests';
 import { applyEvent, applyTimer, rejectSignal, recordDeliveryFailure, start, type StepResult } from './lifecycle/step';
 import { nextTimer, sameTimer, type Timer } from './lifecycle/timers';
 import { validate } from './lifecycle/validate';
+import { triggersEmail } from './notices';
 
 const policy = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10s',
@@ -53,6 +55,9 @@ const email = proxyActivities<Activities>({
   scheduleToCloseTimeout: '2h',
   retry: { initialInterval: '10s', backoffCoefficient: 2, maximumInterval: '10m', nonRetryableErrorTypes: ['PermanentDeliveryError'] },
 });
+
+/** The most messages one webhook delivery carries (those queued while the previous one ran). */
+const WEBHOOK_BATCH = 25;
 
 /** How long a timer whose step failed waits before it is tried again. */
 const RETRY_FAILED_TIMER_MS = 10 * 60 * 1000;
@@ -111,7 +116,8 @@ export async function caseTransfer(input: CaseTransferInput): Promise<TransferSt
     model = result.model;
     for (const effect of result.effects) {
       outbox.webhook.push(effect.message);
-      outbox.email.push(effect.message);
+      // Most steps (a checklist item, an allocation) email no one: they take no email activity.
+      if (triggersEmail(effect.message)) outbox.email.push(effect.message);
     }
     syncSearchAttributes();
   }
@@ -186,25 +192,56 @@ export async function caseTransfer(input: CaseTransferInput): Promise<TransferSt
     );
   }
   setHandler(getStateQuery, () => view(model));
+  // A start request retried, or one for a transfer that has continued as new, is not the first.
+  let startAnswered = Boolean(continued);
+  setHandler(
+    startUpdate,
+    async () => {
+      await condition(() => isReady(model) && !busy);
+      const first = !startAnswered;
+      startAnswered = true;
+      return { first, state: view(model) };
+    },
+    {
+      validator: ({ requestHash }) => {
+        if (requestHash !== model.transfer.requestHash) {
+          throw ApplicationFailure.create({ type: 'Conflict', message: 'The transfer was already started with a different body', nonRetryable: true });
+        }
+      },
+    },
+  );
 
   // ------------------------------------------------------------------ outbox
 
   const CHANNELS: readonly Channel[] = ['webhook', 'email'];
   const delivering: Record<Channel, boolean> = { webhook: false, email: false };
 
+  async function recordFailures(channel: Channel, failures: { message: TransferEventMessage; error: string }[]): Promise<void> {
+    if (failures.length === 0) return;
+    await locked(async () => {
+      for (const { message, error } of failures) {
+        model = recordDeliveryFailure(model, { channel, sequence: message.sequence, event: message.event, at: nowIso(), error });
+      }
+      syncSearchAttributes();
+    });
+  }
+
+  // The webhook (and audit log) gets every message, what queued while one delivery ran going in the
+  // next one together, in order; email only the messages that notify someone, one at a time.
   async function deliverHead(channel: Channel): Promise<void> {
-    const message = outbox[channel][0];
+    const batch = outbox[channel].slice(0, channel === 'webhook' ? WEBHOOK_BATCH : 1);
     try {
-      if (channel === 'webhook') await webhook.deliverWebhook(message);
-      else await email.sendNotifications(message);
+      if (channel === 'webhook') {
+        const { failed } = await webhook.deliverWebhooks(batch);
+        const bySequence = new Map(batch.map((m) => [m.sequence, m]));
+        await recordFailures(channel, failed.map((f) => ({ message: bySequence.get(f.sequence)!, error: f.error })));
+      } else {
+        await email.sendNotifications(batch[0]);
+      }
     } catch (err) {
-      const failed = { channel, sequence: message.sequence, event: message.event, at: nowIso(), error: causeChain(err) };
-      await locked(async () => {
-        model = recordDeliveryFailure(model, failed);
-        syncSearchAttributes();
-      });
+      await recordFailures(channel, batch.map((message) => ({ message, error: causeChain(err) })));
     }
-    outbox[channel].shift();
+    outbox[channel].splice(0, batch.length);
     delivering[channel] = false;
   }
 
