@@ -56,6 +56,14 @@ const email = proxyActivities<Activities>({
   retry: { initialInterval: '10s', backoffCoefficient: 2, maximumInterval: '10m', nonRetryableErrorTypes: ['PermanentDeliveryError'] },
 });
 
+// The fast path: each channel's delivery is first tried once as a local activity, in the workflow
+// task of the step that published it (one marker in history, no task of its own); only a delivery
+// that fails there goes on to the retrying activities above.
+const firstTry = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '3s',
+  retry: { maximumAttempts: 1 },
+});
+
 /** The most messages one webhook delivery carries (those queued while the previous one ran). */
 const WEBHOOK_BATCH = 25;
 
@@ -73,6 +81,14 @@ export type CaseTransferInput = StartTransferInput | ContinuedTransfer;
 
 function failure(r: Refusal): ApplicationFailure {
   return ApplicationFailure.create({ type: r.type, message: r.message, nonRetryable: true, details: [r.details] });
+}
+
+/** A delivery the receiver refused for good: trying again would only be refused again. */
+function isPermanent(err: unknown): boolean {
+  for (let cur: unknown = err; cur instanceof Error; cur = cur.cause) {
+    if (cur instanceof ApplicationFailure && (cur.type === 'PermanentDeliveryError' || cur.nonRetryable)) return true;
+  }
+  return false;
 }
 
 /** Every message down the cause chain: the last attempt's own error, not only the timeout. */
@@ -226,18 +242,28 @@ export async function caseTransfer(input: CaseTransferInput): Promise<TransferSt
     });
   }
 
+  /** One delivery of a batch: the fast path, then (unless it failed for good) the retrying activity. */
+  async function deliver(channel: Channel, batch: TransferEventMessage[]): Promise<{ sequence: number; error: string }[]> {
+    try {
+      if (channel === 'webhook') return (await firstTry.deliverWebhooks(batch)).failed;
+      await firstTry.sendNotifications(batch[0]);
+      return [];
+    } catch (err) {
+      if (isPermanent(err)) throw err;
+    }
+    if (channel === 'webhook') return (await webhook.deliverWebhooks(batch)).failed;
+    await email.sendNotifications(batch[0]);
+    return [];
+  }
+
   // The webhook (and audit log) gets every message, what queued while one delivery ran going in the
   // next one together, in order; email only the messages that notify someone, one at a time.
   async function deliverHead(channel: Channel): Promise<void> {
     const batch = outbox[channel].slice(0, channel === 'webhook' ? WEBHOOK_BATCH : 1);
     try {
-      if (channel === 'webhook') {
-        const { failed } = await webhook.deliverWebhooks(batch);
-        const bySequence = new Map(batch.map((m) => [m.sequence, m]));
-        await recordFailures(channel, failed.map((f) => ({ message: bySequence.get(f.sequence)!, error: f.error })));
-      } else {
-        await email.sendNotifications(batch[0]);
-      }
+      const failed = await deliver(channel, batch);
+      const bySequence = new Map(batch.map((m) => [m.sequence, m]));
+      await recordFailures(channel, failed.map((f) => ({ message: bySequence.get(f.sequence)!, error: f.error })));
     } catch (err) {
       await recordFailures(channel, batch.map((message) => ({ message, error: causeChain(err) })));
     }
