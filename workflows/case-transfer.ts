@@ -36,6 +36,7 @@ import { Refusal, type Asks, type Request } from './lifecycle/requests';
 import { applyEvent, applyTimer, rejectSignal, recordDeliveryFailure, start, type StepResult } from './lifecycle/step';
 import { nextTimer, sameTimer, type Timer } from './lifecycle/timers';
 import { validate } from './lifecycle/validate';
+import { withAccess } from './access';
 import { triggersEmail } from './notices';
 
 const policy = proxyLocalActivities<Activities>({
@@ -187,19 +188,26 @@ export async function caseTransfer(input: CaseTransferInput): Promise<TransferSt
     const update = eventUpdates[name] as unknown as UpdateDefinition<EventResult, [EventEnvelope<unknown>]>;
     setHandler(
       update,
-      (env) =>
+      (sent) =>
         locked(async () => {
           try {
+            const env = withAccess(model.transfer, name, sent);
             const result = await run(applyEvent(model, name, env, ctx()));
             commit(result);
-            return result.result;
+            return sent?.caller ? { ...result.result, state: view(model) } : result.result;
           } catch (err) {
             throw err instanceof Refusal ? failure(err) : err;
           }
         }),
       {
         // Always against the committed model; an event id already applied answers with its first result.
-        validator: (env) => {
+        validator: (sent) => {
+          let env: EventEnvelope<unknown>;
+          try {
+            env = withAccess(model.transfer, name, sent);
+          } catch (err) {
+            throw err instanceof Refusal ? failure(err) : err;
+          }
           if (env?.eventId && model.appliedEventIds.includes(env.eventId)) return;
           const refusal = validate(model, name, env);
           if (refusal) throw failure(refusal);

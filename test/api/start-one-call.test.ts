@@ -1,6 +1,7 @@
 // POST /v1/transfers is one round trip to Temporal (update-with-start): the start and an update
-// that answers the state once the start has committed, with no query polling. Counted on the API's
-// own gRPC connection, against a real dev server.
+// that answers the state once the start has committed, with no query polling. An event is one
+// update, the workflow deciding the team and side check and answering the whole state, with no
+// query first. Counted on the API's own gRPC connection, against a real dev server.
 import { InterceptingCall, type Interceptor } from '@grpc/grpc-js';
 import { Client, Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -8,8 +9,8 @@ import type { Worker } from '@temporalio/worker';
 import request from 'supertest';
 import { transferStateSchema } from '../../api/schemas';
 import { apiConnectionOptions } from '../../api/temporal-connection';
-import { tokenFor } from '../support/fixtures';
 import { createLocalEnv, createTestWorker, testDataConverter, testTemporalSettings } from '../support/temporal';
+import { londonToday, plusDays, tokenFor } from '../support/fixtures';
 import { eventually, testApp, transferBody } from './helpers';
 
 let env: TestWorkflowEnvironment;
@@ -91,4 +92,42 @@ test('a finished transfer: the same body is 200 with its final state, another bo
   expect(again.body.status).toBe('cancelled');
   const other = await request(app).post('/v1/transfers').set(auth(integration)).send({ ...body, from: { ...body.from, service: 'Another service' } });
   expect(other.status).toBe(409);
+});
+
+test('an event is one call and answers the whole state; a retry with its key gets the same answer', async () => {
+  const body = transferBody();
+  expect((await request(app).post('/v1/transfers').set(auth(integration)).send(body)).status).toBe(201);
+  const manager = await tokenFor('tm-one-call', ['team-manager'], [body.from.team]);
+  const send = () =>
+    request(app)
+      .post(`/v1/transfers/${body.transferId}/notification`)
+      .set({ ...auth(manager), 'Idempotency-Key': 'one-call-notification' })
+      .send({ notifiedOn: londonToday(), windowEnd: plusDays(londonToday(), 28) });
+  const { value: res, calls: made } = await counted(send);
+  expect(res.status).toBe(200);
+  expect(made).toEqual(['UpdateWorkflowExecution']);
+  expect(transferStateSchema.safeParse(res.body).success).toBe(true);
+  expect(res.body.history.map((h: { event: string }) => h.event)).toEqual(['started', 'notification']);
+  const read = await request(app).get(`/v1/transfers/${body.transferId}`).set(auth(integration));
+  expect(res.body).toEqual(read.body);
+
+  const { value: again, calls: retried } = await counted(send);
+  expect(again.status).toBe(200);
+  expect(retried).toEqual(['UpdateWorkflowExecution']);
+  expect(again.body).toEqual(res.body);
+});
+
+test('someone not on the transfer\'s teams is refused by the workflow, in the one call, and nothing is recorded', async () => {
+  const body = transferBody();
+  expect((await request(app).post('/v1/transfers').set(auth(integration)).send(body)).status).toBe(201);
+  const outsider = await tokenFor('tm-elsewhere', ['team-manager'], ['team-nowhere']);
+  const { value: res, calls: made } = await counted(() =>
+    request(app).post(`/v1/transfers/${body.transferId}/acknowledgement`).set(auth(outsider)).send({}),
+  );
+  expect(res.status).toBe(403);
+  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  expect(res.body.detail).toBe("Only people on the transfer's teams may act on it");
+  expect(made).toEqual(['UpdateWorkflowExecution']);
+  const read = await request(app).get(`/v1/transfers/${body.transferId}`).set(auth(integration));
+  expect(read.body.history).toHaveLength(1);
 });
