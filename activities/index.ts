@@ -1,9 +1,11 @@
 // Activities: the workflow's only way to reach calendar/policy code and the outside world.
 // `createActivities(deps)` lets tests and the worker inject the calendar, the policies and sinks.
 import type { AuthorityId, PinnedPolicy, PolicyDigest, Schedule, ScheduleFacts, TransferEventMessage, UnitSettings } from '../workflows/definitions';
+import { Context } from '@temporalio/activity';
 import { loadConfig, unitSettingsOf } from '../config';
 import {
   deliverySettings,
+  isPermanentDeliveryError,
   postWebhookEvent,
   sendNotifications,
   type MailSettings,
@@ -16,6 +18,29 @@ import { policiesFrom, type PolicyRegistry } from './policy/registry';
 import { ScheduleEngine, scheduleEngines } from './policy/schedule';
 import type { Policy } from './policy/types';
 import type { MigrationDigest } from '../workflows/lifecycle/migration';
+
+/** What a batched webhook delivery reports: the messages that failed for good (the rest were delivered). */
+export interface BatchDelivery {
+  failed: { sequence: number; error: string }[];
+}
+
+/** How far a retried batch got last time (its last heartbeat), or 0 outside an activity. */
+function batchProgress(): number {
+  try {
+    const [done] = (Context.current().info.heartbeatDetails ?? []) as unknown[];
+    return typeof done === 'number' ? done : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function heartbeat(done: number): void {
+  try {
+    Context.current().heartbeat(done);
+  } catch {
+    // Called outside an activity (a unit test): nothing to record.
+  }
+}
 
 /** The audit part of a published event: who did what, when, and the status before and after. */
 export type AuditRecord = Omit<TransferEventMessage, 'snapshot'>;
@@ -85,6 +110,20 @@ export function createActivities(overrides: Partial<ActivityDeps> = {}) {
   // A pinned policy arrives as a fresh copy on every call: its engine is not worth caching.
   const engineFor = (policy: Policy, pinned: boolean) => (pinned ? new ScheduleEngine(policy, deps.calendar, deps.units) : engine(policy));
 
+  /**
+   * The audit trail and the case-management webhook for one published event. Idempotent by
+   * (workflowId, sequence): the Idempotency-Key header. The log gets the record at least once
+   * (a retry on this worker does not repeat it); the webhook on every attempt until a 2xx.
+   */
+  const deliverWebhook = async (message: TransferEventMessage): Promise<void> => {
+    const key = `${message.workflowId}:${message.sequence}`;
+    if (!audited.has(key)) {
+      await deps.audit(auditRecord(message));
+      audited.add(key);
+    }
+    if (deps.webhook) await postWebhookEvent(deps.webhook, message);
+  };
+
   return {
     /**
      * Local activity, once at start: the policy facts a running transfer keeps, with the version
@@ -136,18 +175,26 @@ export function createActivities(overrides: Partial<ActivityDeps> = {}) {
       return deps.calendar.toLocalDate(input.instant);
     },
 
+    deliverWebhook,
+
     /**
-     * The audit trail and the case-management webhook for one published event. Idempotent by
-     * (workflowId, sequence): the Idempotency-Key header. The log gets the record at least once
-     * (a retry on this worker does not repeat it); the webhook on every attempt until a 2xx.
+     * Several published events in order, one activity for all of them (the workflow batches what
+     * queued while a delivery was in flight). A message refused for good is reported and the rest
+     * still go; anything else fails the activity, whose retry starts after the last message the
+     * previous attempt delivered (its heartbeat).
      */
-    async deliverWebhook(message: TransferEventMessage): Promise<void> {
-      const key = `${message.workflowId}:${message.sequence}`;
-      if (!audited.has(key)) {
-        await deps.audit(auditRecord(message));
-        audited.add(key);
+    async deliverWebhooks(messages: TransferEventMessage[]): Promise<BatchDelivery> {
+      const failed: BatchDelivery['failed'] = [];
+      for (let i = batchProgress(); i < messages.length; i++) {
+        try {
+          await deliverWebhook(messages[i]);
+        } catch (err) {
+          if (!isPermanentDeliveryError(err)) throw err;
+          failed.push({ sequence: messages[i].sequence, error: err.message });
+        }
+        heartbeat(i + 1);
       }
-      if (deps.webhook) await postWebhookEvent(deps.webhook, message);
+      return { failed };
     },
 
     /**

@@ -5,7 +5,8 @@
 // headers against the schemas (400) → only then Temporal (404, 403 by team/side, 409, 503). Invalid
 // requests therefore never cost a round trip to Temporal.
 import { createHash, randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
@@ -16,6 +17,7 @@ import {
   EVENT_PERMISSIONS,
   SA,
   TASK_QUEUE,
+  startUpdate,
   workflowIdFor,
   type Actor,
   type AuthorityId,
@@ -24,6 +26,7 @@ import {
   type Schedule,
   type ScheduleFacts,
   type Side,
+  type StartAnswer,
   type StartTransferInput,
   type TransferState,
   type TransferRequest,
@@ -340,38 +343,47 @@ export function createApp(deps: AppDeps) {
           { ...problem.headers, Location: location },
         );
       };
+      const conflict = () => {
+        count('conflict');
+        return new HttpProblem(409, `Transfer ${transferId} was already started with a different body`, { type: `${PROBLEM_BASE}conflict` });
+      };
+      // One round trip: the start and an update that answers the state once the start has
+      // committed. A running transfer with this id gets only the update (which refuses another body).
+      let answer: StartAnswer;
       try {
-        await temporal(() =>
-          client.workflow.start('caseTransfer', {
-            workflowId,
-            taskQueue,
-            args: [input],
-            workflowIdReusePolicy: 'REJECT_DUPLICATE',
-            typedSearchAttributes: [
-              { key: SA.authority, value: start.authority },
-              { key: SA.kind, value: start.kind },
-              { key: SA.status, value: 'identified' },
-              { key: SA.teams, value: [start.from.team, start.to.team] },
-              { key: SA.fromTeam, value: start.from.team },
-              { key: SA.toTeam, value: start.to.team },
-              { key: SA.escalated, value: false },
-              { key: SA.overdue, value: false },
-            ],
+        answer = await temporal(() =>
+          client.workflow.executeUpdateWithStart(startUpdate, {
+            args: [{ requestHash }],
+            startWorkflowOperation: new WithStartWorkflowOperation('caseTransfer', {
+              workflowId,
+              taskQueue,
+              args: [input],
+              workflowIdConflictPolicy: 'USE_EXISTING',
+              workflowIdReusePolicy: 'REJECT_DUPLICATE',
+              typedSearchAttributes: [
+                { key: SA.authority, value: start.authority },
+                { key: SA.kind, value: start.kind },
+                { key: SA.status, value: 'identified' },
+                { key: SA.teams, value: [start.from.team, start.to.team] },
+                { key: SA.fromTeam, value: start.from.team },
+                { key: SA.toTeam, value: start.to.team },
+                { key: SA.escalated, value: false },
+                { key: SA.overdue, value: false },
+              ],
+            }),
           }),
         );
       } catch (err) {
+        if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === 'Conflict') throw conflict();
+        // A transfer that has finished answers no update; its state still says which body started it.
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) orRetryable(err);
         const existing = await settledState(workflowId).catch(orRetryable);
-        if (existing.requestHash !== requestHash) {
-          count('conflict');
-          throw new HttpProblem(409, `Transfer ${transferId} was already started with a different body`, { type: `${PROBLEM_BASE}conflict` });
-        }
+        if (existing.requestHash !== requestHash) throw conflict();
         count('existing');
         return res.status(200).location(location).json(existing);
       }
-      count('started');
-      const state = await settledState(workflowId).catch(orRetryable);
-      res.status(201).location(location).json(state);
+      count(answer.first ? 'started' : 'existing');
+      res.status(answer.first ? 201 : 200).location(location).json(answer.state);
     },
     (p) => {
       if (!isIntegration(p) && !isManager(p)) throw new HttpProblem(403, 'Only integrations and managers start transfers');

@@ -137,9 +137,8 @@ export function createTransferService(client: Client, timeoutMs: number): Transf
     return state;
   }
 
-  async function send({ principal, name, transferId, payload, key, scope, authorise, check }: SendEvent): Promise<TransferState> {
-    if (!mayEverSend(EVENT_PERMISSIONS[name], principal)) throw new HttpProblem(403, `Your role may not record ${name}`);
-    const state = await loadState(transferId);
+  /** The actor on this transfer as read, or the 403 for someone not on its teams or not permitted. */
+  function actorOn(principal: Principal, name: EventName, state: TransferState): Actor {
     const actor = actorOf(principal, sidesOf(principal, state));
     if (!seesAll(principal) && actor.sides.length === 0) {
       throw new HttpProblem(403, 'Only people on the transfer\'s teams may act on it');
@@ -147,34 +146,49 @@ export function createTransferService(client: Client, timeoutMs: number): Transf
     if (!isPermitted(EVENT_PERMISSIONS[name], actor, state.people.allocatedSocialWorker.id)) {
       throw new HttpProblem(403, `Your role may not record ${name} on this transfer`);
     }
-    authorise?.(payload, actor);
-    check?.(payload, state);
+    return actor;
+  }
+
+  async function send({ principal, name, transferId, payload, key, scope, authorise, check }: SendEvent): Promise<TransferState> {
+    if (!mayEverSend(EVENT_PERMISSIONS[name], principal)) throw new HttpProblem(403, `Your role may not record ${name}`);
+    // One call per event: the workflow's validator decides the team and side check from the
+    // caller's teams and the update answers the whole state. Only a route with a check of its own
+    // on the transfer (which side may send a remediation, the kind's trigger events) reads first.
+    let read: TransferState | undefined;
+    let actor = actorOf(principal, []);
+    if (authorise || check) {
+      read = await loadState(transferId);
+      actor = actorOn(principal, name, read);
+      authorise?.(payload, actor);
+      check?.(payload, read);
+    }
     // The key becomes the update id, so Temporal itself answers a retry with the first
     // outcome; the event id adds the body's hash so a reused key with another body shows.
     const updateId = key ? createHash('sha256').update(`${scope}:${transferId}:${principal.sub}:${key}`).digest('hex') : randomUUID();
     const eventId = `${updateId}.${canonicalHash(payload).slice(0, 16)}`;
+    const workflowId = workflowIdFor(read?.transferId ?? transferId);
     let next: TransferState;
     try {
-      // The update answers without the history and the fixed fields (its answer is kept in history
-      // on every event); the state is rebuilt onto the one read above. A retry gets the same answer
-      // from Temporal, so the same body.
       const result: EventResult = await temporal(() =>
-        client.workflow.getHandle(workflowIdFor(state.transferId)).executeUpdate(eventUpdates[name] as never, {
-          args: [{ eventId, actor, payload }],
+        client.workflow.getHandle(workflowId).executeUpdate(eventUpdates[name] as never, {
+          args: [{ eventId, actor, payload, caller: { teams: principal.teams, seesAll: seesAll(principal) } }],
           updateId,
         }),
       );
-      next = result.answer ? answerState(state, result.answer) : await loadState(transferId);
+      next = result.state ?? (result.answer && read ? answerState(read, result.answer) : await loadState(transferId));
     } catch (err) {
       // The workflow has finished (cancelled, rejected, closed): it answers no updates. An
       // update still in flight when the workflow closed is aborted; any other abort is a retry.
       const finished =
         err instanceof WorkflowNotFoundError ||
-        (isUpdateAborted(err) && (await temporal(() => client.workflow.getHandle(workflowIdFor(state.transferId)).describe())).status.name !== 'RUNNING');
+        (isUpdateAborted(err) && (await temporal(() => client.workflow.getHandle(workflowId).describe())).status.name !== 'RUNNING');
       if (!finished) throw err;
       const final = await loadState(transferId).catch(() => undefined);
-      if (!final?.history.some((h) => h.eventId === eventId)) {
-        throw new HttpProblem(409, `The transfer is ${final?.status ?? 'finished'} and accepts no more events`, { type: `${PROBLEM_BASE}invalidstate` });
+      // No such transfer: the 404.
+      if (!final) throw err;
+      actorOn(principal, name, final);
+      if (!final.history.some((h) => h.eventId === eventId)) {
+        throw new HttpProblem(409, `The transfer is ${final.status} and accepts no more events`, { type: `${PROBLEM_BASE}invalidstate` });
       }
       next = final;
     }

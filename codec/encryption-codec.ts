@@ -2,13 +2,24 @@
 // the JSON all leave this process encrypted. The key id travels in the payload's metadata, which
 // is what lets a payload written before a rotation still be read after it. The key id is also
 // the additional authenticated data: a payload cannot be relabelled to another key.
+// A payload of some size is deflated before it is sealed (JSON state shrinks several-fold, and
+// history bytes are what Temporal stores and sends on every replay); the metadata says so, and it
+// is authenticated with the key id. A payload sealed without it still opens as it always did.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { KeyRing } from './key-ring';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 export const KEY_ID_METADATA = 'encryption-key-id';
+export const COMPRESSION_METADATA = 'encryption-compression';
+export const DEFLATE = 'deflate-raw';
+
+/** Below this a deflated payload is rarely smaller by enough to matter. */
+const COMPRESS_FROM_BYTES = 256;
+/** Well above Temporal's payload limit: a payload that inflates past it is refused, not read. */
+const MAX_INFLATED_BYTES = 16 * 1024 * 1024;
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -24,22 +35,35 @@ export function isEncrypted(payload: Payload): boolean {
   return encoding !== undefined && encoding !== null && text.decode(encoding) === ENCRYPTED_ENCODING;
 }
 
+/** What the cipher authenticates besides the data: the key id, and the compression if any (a key id has no ':'). */
+const aad = (keyId: string, compression?: string) => utf8.encode(compression ? `${keyId}:${compression}` : keyId);
+
 export class EncryptionCodec implements PayloadCodec {
-  constructor(private readonly ring: KeyRing) {}
+  constructor(
+    private readonly ring: KeyRing,
+    private readonly compress = true,
+  ) {}
 
   async encode(payloads: Payload[]): Promise<Payload[]> {
     const keyId = this.ring.currentKeyId;
     const key = this.ring.keys.get(keyId)!;
     return payloads.map((payload) => {
       const iv = randomBytes(IV_BYTES);
+      let plain: Uint8Array = temporal.api.common.v1.Payload.encode(payload).finish();
+      let compression: string | undefined;
+      if (this.compress && plain.length >= COMPRESS_FROM_BYTES) {
+        const deflated = deflateRawSync(plain);
+        if (deflated.length < plain.length) {
+          plain = deflated;
+          compression = DEFLATE;
+        }
+      }
       const cipher = createCipheriv('aes-256-gcm', key, iv);
-      cipher.setAAD(utf8.encode(keyId));
-      const plain = temporal.api.common.v1.Payload.encode(payload).finish();
+      cipher.setAAD(aad(keyId, compression));
       const sealed = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
-      return {
-        metadata: { encoding: utf8.encode(ENCRYPTED_ENCODING), [KEY_ID_METADATA]: utf8.encode(keyId) },
-        data: new Uint8Array(sealed),
-      };
+      const metadata: Payload['metadata'] = { encoding: utf8.encode(ENCRYPTED_ENCODING), [KEY_ID_METADATA]: utf8.encode(keyId) };
+      if (compression) metadata[COMPRESSION_METADATA] = utf8.encode(compression);
+      return { metadata, data: new Uint8Array(sealed) };
     });
   }
 
@@ -55,10 +79,15 @@ export class EncryptionCodec implements PayloadCodec {
     const keyId = text.decode(rawId);
     const key = this.ring.keys.get(keyId);
     if (!key) throw new PayloadDecryptionError(`No key ${keyId} in PAYLOAD_KEYS to decrypt a payload with`);
+    const rawCompression = payload.metadata?.[COMPRESSION_METADATA];
+    const compression = rawCompression ? text.decode(rawCompression) : undefined;
+    if (compression !== undefined && compression !== DEFLATE) {
+      throw new PayloadDecryptionError(`An encrypted payload (key ${keyId}) is compressed with ${compression}, which this codec does not read`);
+    }
     const sealed = Buffer.from(payload.data ?? new Uint8Array());
     if (sealed.length < IV_BYTES + TAG_BYTES) throw new PayloadDecryptionError(`An encrypted payload (key ${keyId}) is truncated`);
     const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, IV_BYTES));
-    decipher.setAAD(utf8.encode(keyId));
+    decipher.setAAD(aad(keyId, compression));
     decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
     let plain: Buffer;
     try {
@@ -66,6 +95,7 @@ export class EncryptionCodec implements PayloadCodec {
     } catch {
       throw new PayloadDecryptionError(`A payload does not authenticate under key ${keyId}`);
     }
+    if (compression) plain = inflateRawSync(plain, { maxOutputLength: MAX_INFLATED_BYTES });
     return temporal.api.common.v1.Payload.decode(plain);
   }
 }

@@ -25,6 +25,7 @@ import {
   eventUpdates,
   getStateQuery,
   migratePolicyUpdate,
+  startUpdate,
   type EventEnvelope,
   type EventResult,
   type StartTransferInput,
@@ -37,6 +38,8 @@ import { validateMigration } from './lifecycle/migration';
 import { applyEvent, applyTimer, migratePolicy, rejectSignal, recordDeliveryFailure, start, type StepResult } from './lifecycle/step';
 import { nextTimer, sameTimer, type Timer } from './lifecycle/timers';
 import { validate } from './lifecycle/validate';
+import { withAccess } from './access';
+import { triggersEmail } from './notices';
 
 const policy = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10s',
@@ -56,6 +59,17 @@ const email = proxyActivities<Activities>({
   retry: { initialInterval: '10s', backoffCoefficient: 2, maximumInterval: '10m', nonRetryableErrorTypes: ['PermanentDeliveryError'] },
 });
 
+// The fast path: each channel's delivery is first tried once as a local activity, in the workflow
+// task of the step that published it (one marker in history, no task of its own); only a delivery
+// that fails there goes on to the retrying activities above.
+const firstTry = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '3s',
+  retry: { maximumAttempts: 1 },
+});
+
+/** The most messages one webhook delivery carries (those queued while the previous one ran). */
+const WEBHOOK_BATCH = 25;
+
 /** How long a timer whose step failed waits before it is tried again. */
 const RETRY_FAILED_TIMER_MS = 10 * 60 * 1000;
 
@@ -70,6 +84,14 @@ export type CaseTransferInput = StartTransferInput | ContinuedTransfer;
 
 function failure(r: Refusal): ApplicationFailure {
   return ApplicationFailure.create({ type: r.type, message: r.message, nonRetryable: true, details: [r.details] });
+}
+
+/** A delivery the receiver refused for good: trying again would only be refused again. */
+function isPermanent(err: unknown): boolean {
+  for (let cur: unknown = err; cur instanceof Error; cur = cur.cause) {
+    if (cur instanceof ApplicationFailure && (cur.type === 'PermanentDeliveryError' || cur.nonRetryable)) return true;
+  }
+  return false;
 }
 
 /** Every message down the cause chain: the last attempt's own error, not only the timeout. */
@@ -115,7 +137,8 @@ export async function caseTransfer(input: CaseTransferInput): Promise<TransferSt
     model = result.model;
     for (const effect of result.effects) {
       outbox.webhook.push(effect.message);
-      outbox.email.push(effect.message);
+      // Most steps (a checklist item, an allocation) email no one: they take no email activity.
+      if (triggersEmail(effect.message)) outbox.email.push(effect.message);
     }
     syncSearchAttributes();
   }
@@ -169,19 +192,26 @@ export async function caseTransfer(input: CaseTransferInput): Promise<TransferSt
     const update = eventUpdates[name] as unknown as UpdateDefinition<EventResult, [EventEnvelope<unknown>]>;
     setHandler(
       update,
-      (env) =>
+      (sent) =>
         locked(async () => {
           try {
+            const env = withAccess(model.transfer, name, sent);
             const result = await run(applyEvent(model, name, env, ctx()));
             commit(result);
-            return result.result;
+            return sent?.caller ? { ...result.result, state: view(model) } : result.result;
           } catch (err) {
             throw err instanceof Refusal ? failure(err) : err;
           }
         }),
       {
         // Always against the committed model; an event id already applied answers with its first result.
-        validator: (env) => {
+        validator: (sent) => {
+          let env: EventEnvelope<unknown>;
+          try {
+            env = withAccess(model.transfer, name, sent);
+          } catch (err) {
+            throw err instanceof Refusal ? failure(err) : err;
+          }
           if (env?.eventId && model.appliedEventIds.includes(env.eventId)) return;
           const refusal = validate(model, name, env);
           if (refusal) throw failure(refusal);
@@ -209,25 +239,66 @@ export async function caseTransfer(input: CaseTransferInput): Promise<TransferSt
       },
     },
   );
+  // A start request retried, or one for a transfer that has continued as new, is not the first.
+  let startAnswered = Boolean(continued);
+  setHandler(
+    startUpdate,
+    async () => {
+      await condition(() => isReady(model) && !busy);
+      const first = !startAnswered;
+      startAnswered = true;
+      return { first, state: view(model) };
+    },
+    {
+      validator: ({ requestHash }) => {
+        if (requestHash !== model.transfer.requestHash) {
+          throw ApplicationFailure.create({ type: 'Conflict', message: 'The transfer was already started with a different body', nonRetryable: true });
+        }
+      },
+    },
+  );
 
   // ------------------------------------------------------------------ outbox
 
   const CHANNELS: readonly Channel[] = ['webhook', 'email'];
   const delivering: Record<Channel, boolean> = { webhook: false, email: false };
 
-  async function deliverHead(channel: Channel): Promise<void> {
-    const message = outbox[channel][0];
+  async function recordFailures(channel: Channel, failures: { message: TransferEventMessage; error: string }[]): Promise<void> {
+    if (failures.length === 0) return;
+    await locked(async () => {
+      for (const { message, error } of failures) {
+        model = recordDeliveryFailure(model, { channel, sequence: message.sequence, event: message.event, at: nowIso(), error });
+      }
+      syncSearchAttributes();
+    });
+  }
+
+  /** One delivery of a batch: the fast path, then (unless it failed for good) the retrying activity. */
+  async function deliver(channel: Channel, batch: TransferEventMessage[]): Promise<{ sequence: number; error: string }[]> {
     try {
-      if (channel === 'webhook') await webhook.deliverWebhook(message);
-      else await email.sendNotifications(message);
+      if (channel === 'webhook') return (await firstTry.deliverWebhooks(batch)).failed;
+      await firstTry.sendNotifications(batch[0]);
+      return [];
     } catch (err) {
-      const failed = { channel, sequence: message.sequence, event: message.event, at: nowIso(), error: causeChain(err) };
-      await locked(async () => {
-        model = recordDeliveryFailure(model, failed);
-        syncSearchAttributes();
-      });
+      if (isPermanent(err)) throw err;
     }
-    outbox[channel].shift();
+    if (channel === 'webhook') return (await webhook.deliverWebhooks(batch)).failed;
+    await email.sendNotifications(batch[0]);
+    return [];
+  }
+
+  // The webhook (and audit log) gets every message, what queued while one delivery ran going in the
+  // next one together, in order; email only the messages that notify someone, one at a time.
+  async function deliverHead(channel: Channel): Promise<void> {
+    const batch = outbox[channel].slice(0, channel === 'webhook' ? WEBHOOK_BATCH : 1);
+    try {
+      const failed = await deliver(channel, batch);
+      const bySequence = new Map(batch.map((m) => [m.sequence, m]));
+      await recordFailures(channel, failed.map((f) => ({ message: bySequence.get(f.sequence)!, error: f.error })));
+    } catch (err) {
+      await recordFailures(channel, batch.map((message) => ({ message, error: causeChain(err) })));
+    }
+    outbox[channel].splice(0, batch.length);
     delivering[channel] = false;
   }
 

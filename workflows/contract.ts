@@ -448,6 +448,18 @@ export interface EventEnvelope<P> {
   eventId?: string;
   actor: Actor;
   payload: P;
+  /**
+   * Who sent it, as the API knows them (the token's teams): with it the workflow works out the
+   * actor's sides itself, refuses someone not on the transfer's teams or not permitted, and answers
+   * the whole state, so the API reads nothing before an event.
+   */
+  caller?: Caller;
+}
+
+export interface Caller {
+  teams: string[];
+  /** Operators and integrations see every transfer. */
+  seesAll: boolean;
 }
 
 export interface EventPayloads {

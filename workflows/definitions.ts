@@ -25,6 +25,18 @@ export const eventUpdates = Object.fromEntries(
 
 export const getStateQuery = defineQuery<TransferState>('getState');
 
+/** What the start update answers: the state once the start has committed, and whether this was the first start request. */
+export interface StartAnswer {
+  first: boolean;
+  state: TransferState;
+}
+/**
+ * The API's start, sent with the workflow start in one call (update-with-start): it waits for the
+ * start step and answers the state, so the API polls nothing. Refused (type `Conflict`) when the
+ * transfer was started with a different body.
+ */
+export const startUpdate = defineUpdate<StartAnswer, [{ requestHash: string }]>('start');
+
 // ---------------------------------------------------------------------------------------------
 // Search attributes: no personal data, only what operators filter by.
 

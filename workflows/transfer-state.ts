@@ -198,6 +198,8 @@ export interface EventResult {
   duplicate?: boolean;
   /** What the event left, without what the caller already holds (see `answerState`). */
   answer?: EventAnswer;
+  /** The whole state after the event, for a sender that gave its `caller` (and so read nothing first). */
+  state?: TransferState;
 }
 
 /** Fields of the state no event changes (or only through `receivingSocialWorker`), and the history. */

@@ -4,6 +4,7 @@
 import { lowestOnLadder, type Deadline, type Person, type TeamRef, type TransferEventMessage } from '../../workflows/definitions';
 import { formatDate, formatInstant } from './london';
 import { meetingInvite } from './invite';
+import { noticeTriggers } from '../../workflows/notices';
 
 export type NoticeKind =
   | 'notification'
@@ -32,13 +33,6 @@ export interface ComposeOptions {
   invite: { time?: string; minutes: number };
   organizer?: { name?: string; email: string };
 }
-
-
-const COMPLETED = ['completed', 'post-transfer', 'closed'];
-// The step's detail is captured when the step is published; the snapshot's objects are not copies
-// (see the report on the outbox), so what kind of meeting or remediation step this was is read there.
-const MEETING_SCHEDULED = /^meeting scheduled for (\d{4}-\d{2}-\d{2})/;
-const REMEDIATION_LETTER = /^remediation letter/;
 
 type Snapshot = TransferEventMessage['snapshot'];
 
@@ -156,9 +150,8 @@ export function composeNotices(message: TransferEventMessage, opts: ComposeOptio
     notices.push({ key, kind, recipients: uniquePeople(recipients), subject, ...render(content, link, reference), invite });
   };
 
-  const notificationRecorded =
-    message.event === 'notification' || (message.event === 'started' && message.statusAfter === 'notified' && Boolean(s.window));
-  if (notificationRecorded) {
+  const triggers = noticeTriggers(message);
+  if (triggers.notification) {
     const ack = s.pendingDeadlines.find((d) => d.metBy === 'acknowledgement');
     const facts: [string, string][] = [...route];
     if (s.window) facts.push(['Transfer window', `${formatDate(s.window.opensOn)} to ${formatDate(s.window.endsOn)}`]);
@@ -180,7 +173,7 @@ export function composeNotices(message: TransferEventMessage, opts: ComposeOptio
     );
   }
 
-  const ackMissed = s.missed.find((d) => d.metBy === 'acknowledgement');
+  const ackMissed = triggers.acknowledgementMissed;
   if (ackMissed) {
     const escalated = s.raised.some((e) => e.deadlineId === ackMissed.id);
     add(
@@ -196,7 +189,7 @@ export function composeNotices(message: TransferEventMessage, opts: ComposeOptio
     );
   }
 
-  for (const e of s.raised) {
+  for (const e of triggers.escalations) {
     const missed = e.deadlineId ? [...s.missed, ...s.pendingDeadlines].find((d) => d.id === e.deadlineId) : undefined;
     const facts: [string, string][] = [
       ['Respond by', formatInstant(e.respondBy)],
@@ -221,7 +214,7 @@ export function composeNotices(message: TransferEventMessage, opts: ComposeOptio
     );
   }
 
-  for (const x of s.awaitingApproval ?? []) {
+  for (const x of triggers.exceptionApprovals) {
     const approveAt = exceptionApprovalLink(opts.publicBaseUrl, message.transferId, x.exceptionId);
     const facts: [string, string][] = [['Requested', formatInstant(x.requestedAt)], ['Reason', x.reason]];
     if (x.newWindowEnd) facts.push(['New window end', formatDate(x.newWindowEnd)]);
@@ -242,8 +235,8 @@ export function composeNotices(message: TransferEventMessage, opts: ComposeOptio
     );
   }
 
-  const scheduled = message.event === 'meeting' ? MEETING_SCHEDULED.exec(message.detail)?.[1] ?? s.meeting.scheduledOn : undefined;
-  if (scheduled && !/^meeting held/.test(message.detail)) {
+  const scheduled = triggers.meetingScheduledOn;
+  if (scheduled) {
     const when = opts.invite.time ? `${formatDate(scheduled)} at ${opts.invite.time} (UK time)` : formatDate(scheduled);
     const title = `Transfer meeting: ${label}`;
     const invite = meetingInvite({
@@ -270,8 +263,7 @@ export function composeNotices(message: TransferEventMessage, opts: ComposeOptio
     );
   }
 
-  const completedNow = ['completed', 'post-transfer'].includes(message.statusAfter) && !COMPLETED.includes(message.statusBefore);
-  if (completedNow && s.completion) {
+  if (triggers.completion && s.completion) {
     const c = s.completion;
     const receiver = c.receivingSocialWorker ?? people.receivingSocialWorker;
     const outstanding = [...new Set([...c.outstandingItems, ...s.outstandingItems])];
@@ -299,7 +291,7 @@ export function composeNotices(message: TransferEventMessage, opts: ComposeOptio
   }
 
   const r = s.remediation;
-  if (message.event === 'remediation' && r && REMEDIATION_LETTER.test(message.detail)) {
+  if (triggers.remediationLetter && r) {
     add(
       'remediation-due',
       'remediation-due',
@@ -314,7 +306,7 @@ export function composeNotices(message: TransferEventMessage, opts: ComposeOptio
     );
   }
 
-  const remediationMissed = s.missed.find((d) => d.metBy === 'remediation-done');
+  const remediationMissed = triggers.remediationMissed;
   if (remediationMissed) {
     const open = (r?.items ?? []).filter((i) => i.state === 'open');
     add(

@@ -12,6 +12,8 @@ type History = temporal.api.history.v1.IHistory;
 export interface HistoryCost {
   events: number;
   bytes: number;
+  /** Encoded bytes by event type (the largest show where a transfer's history goes). */
+  bytesByType: Record<string, number>;
   /** Actions by kind, from the history alone. */
   actions: { starts: number; signals: number; updatesAccepted: number; timers: number; upserts: number; activities: number; localActivityTasks: number; children: number };
 }
@@ -21,7 +23,10 @@ export function costOfHistory(history: History): HistoryCost {
   const actions = { starts: 0, signals: 0, updatesAccepted: 0, timers: 0, upserts: 0, activities: 0, localActivityTasks: 0, children: 0 };
   const localActivityTasks = new Set<string>();
   const startedAttempts = new Map<string, number>();
+  const bytesByType: Record<string, number> = {};
   for (const e of events) {
+    const type = EventType[e.eventType ?? 0]?.replace(/^EVENT_TYPE_/, '') ?? String(e.eventType);
+    bytesByType[type] = (bytesByType[type] ?? 0) + temporal.api.history.v1.HistoryEvent.encode(e).finish().length;
     switch (e.eventType) {
       case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED: actions.starts += 1; break;
       case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED: actions.signals += 1; break;
@@ -45,20 +50,21 @@ export function costOfHistory(history: History): HistoryCost {
   }
   for (const attempts of startedAttempts.values()) actions.activities += attempts;
   actions.localActivityTasks = localActivityTasks.size;
-  return { events: events.length, bytes: temporal.api.history.v1.History.encode(history).finish().length, actions };
+  return { events: events.length, bytes: temporal.api.history.v1.History.encode(history).finish().length, bytesByType, actions };
 }
 
 /** Every run of a workflow id, following continue-as-new from the first run. */
 export async function costOfWorkflow(client: Client, workflowId: string): Promise<HistoryCost> {
   const described = await client.workflow.getHandle(workflowId).describe();
   const firstRunId = described.raw.workflowExecutionInfo?.firstRunId || described.runId;
-  const total: HistoryCost = { events: 0, bytes: 0, actions: { starts: 0, signals: 0, updatesAccepted: 0, timers: 0, upserts: 0, activities: 0, localActivityTasks: 0, children: 0 } };
+  const total: HistoryCost = { events: 0, bytes: 0, bytesByType: {}, actions: { starts: 0, signals: 0, updatesAccepted: 0, timers: 0, upserts: 0, activities: 0, localActivityTasks: 0, children: 0 } };
   let runId: string | undefined = firstRunId;
   while (runId) {
     const history: History = await client.workflow.getHandle(workflowId, runId).fetchHistory();
     const cost = costOfHistory(history);
     total.events += cost.events;
     total.bytes += cost.bytes;
+    for (const [k, v] of Object.entries(cost.bytesByType)) total.bytesByType[k] = (total.bytesByType[k] ?? 0) + v;
     for (const k of Object.keys(total.actions) as (keyof HistoryCost['actions'])[]) total.actions[k] += cost.actions[k];
     const last: temporal.api.history.v1.IHistoryEvent | undefined = history.events?.[history.events.length - 1];
     runId = last?.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW

@@ -212,9 +212,11 @@ function averageCost(costs: HistoryCost[]): HistoryCost {
   const n = costs.length;
   const avg = (f: (c: HistoryCost) => number) => costs.reduce((s, c) => s + f(c), 0) / n;
   const keys = Object.keys(costs[0].actions) as (keyof HistoryCost['actions'])[];
+  const types = [...new Set(costs.flatMap((c) => Object.keys(c.bytesByType)))];
   return {
     events: avg((c) => c.events),
     bytes: avg((c) => c.bytes),
+    bytesByType: Object.fromEntries(types.map((t) => [t, avg((c) => c.bytesByType[t] ?? 0)])),
     actions: Object.fromEntries(keys.map((k) => [k, avg((c) => c.actions[k])])) as HistoryCost['actions'],
   };
 }

@@ -83,11 +83,13 @@ export async function openTransfers(opts: {
     // first task (the backlog count is approximate, the sample is not).
     const sample = ids.slice(-25);
     for (;;) {
-      if ((await workflowBacklog(opts.client, opts.namespace)) === 0) {
-        const done = await Promise.all(sample.map((id) => firstTaskDone(opts.client, id)));
+      // A server this busy can time a call out: that only means "not yet".
+      const drained = await workflowBacklog(opts.client, opts.namespace).then((n) => n === 0, () => false);
+      if (drained) {
+        const done = await Promise.all(sample.map((id) => firstTaskDone(opts.client, id).catch(() => false)));
         if (done.every(Boolean)) break;
       }
-      await new Promise((r) => setTimeout(r, 250));
+      await new Promise((r) => setTimeout(r, 1000));
     }
     const processedSeconds = (performance.now() - t0) / 1000;
     await new Promise((r) => setTimeout(r, 3000));

@@ -5,6 +5,8 @@ import { decodeFailure, encodeFailure } from '@temporalio/common/lib/internal-no
 import { ApplicationFailure } from '@temporalio/common';
 import { ConfigError, keyRingOf, loadConfig } from '../../config';
 import {
+  COMPRESSION_METADATA,
+  DEFLATE,
   EncryptionCodec,
   ENCRYPTED_ENCODING,
   isEncrypted,
@@ -65,6 +67,47 @@ test('a tampered payload, a payload relabelled to another key, or a truncated on
   const relabelled: Payload = { ...sealed, metadata: { ...sealed.metadata, [KEY_ID_METADATA]: new TextEncoder().encode('b') } };
   await expect(codec.decode([relabelled])).rejects.toThrow(/does not authenticate under key b/);
   await expect(codec.decode([{ ...sealed, data: new Uint8Array(10) }])).rejects.toThrow(/truncated/);
+});
+
+// A transfer's state as a workflow answers or publishes it: repetitive JSON, as history holds it.
+const stateLike = {
+  transferId: 'tr-1',
+  childRefs: [child.ref],
+  deadlines: Array.from({ length: 20 }, (_, i) => ({ id: `d${i}`, rule: `T-ISL-${i}`, state: 'pending', due: '2026-12-14T17:00:00.000Z', source: 'policy' })),
+  checklist: Array.from({ length: 10 }, (_, i) => ({ itemId: `item-${i}`, state: 'open', description: 'Chronology up to date' })),
+};
+
+test('a large payload is deflated before it is sealed, says so in its metadata, and opens to the same value', async () => {
+  const ring = parseKeyRing(newKeyEntry('k1'));
+  const plain = toPayload(stateLike);
+  const [sealed] = await new EncryptionCodec(ring).encode([plain]);
+  const [uncompressed] = await new EncryptionCodec(ring, false).encode([plain]);
+  expect(text(sealed.metadata![COMPRESSION_METADATA])).toBe(DEFLATE);
+  expect(uncompressed.metadata![COMPRESSION_METADATA]).toBeUndefined();
+  expect(sealed.data!.length * 3).toBeLessThan(uncompressed.data!.length);
+  expect(Buffer.from(sealed.data!).includes(child.ref)).toBe(false);
+  const [opened] = await new EncryptionCodec(ring).decode([sealed]);
+  expect(defaultPayloadConverter.fromPayload(opened)).toEqual(stateLike);
+});
+
+test('a payload sealed before compression (no marker) still opens, also after a key rotation', async () => {
+  const k1 = newKeyEntry('2026-06');
+  const [old] = await new EncryptionCodec(parseKeyRing(k1), false).encode([toPayload(stateLike)]);
+  const rotated = new EncryptionCodec(parseKeyRing(`${newKeyEntry('2026-12')},${k1}`, '2026-12'));
+  expect(defaultPayloadConverter.fromPayload((await rotated.decode([old]))[0])).toEqual(stateLike);
+  const [fresh] = await rotated.encode([toPayload(stateLike)]);
+  expect(text(fresh.metadata![KEY_ID_METADATA])).toBe('2026-12');
+  expect(text(fresh.metadata![COMPRESSION_METADATA])).toBe(DEFLATE);
+  expect(defaultPayloadConverter.fromPayload((await rotated.decode([fresh]))[0])).toEqual(stateLike);
+});
+
+test('the compression marker is authenticated: removed or changed, the payload does not open', async () => {
+  const codec = new EncryptionCodec(parseKeyRing(newKeyEntry('k')));
+  const [sealed] = await codec.encode([toPayload(stateLike)]);
+  const { [COMPRESSION_METADATA]: _marker, ...unmarked } = sealed.metadata!;
+  await expect(codec.decode([{ ...sealed, metadata: unmarked }])).rejects.toThrow(/does not authenticate under key k/);
+  const other: Payload = { ...sealed, metadata: { ...sealed.metadata, [COMPRESSION_METADATA]: new TextEncoder().encode('zstd') } };
+  await expect(codec.decode([other])).rejects.toThrow(/compressed with zstd/);
 });
 
 test('payloads written before encryption pass through unchanged, so older histories replay', async () => {
