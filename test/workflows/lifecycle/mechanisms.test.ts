@@ -110,17 +110,21 @@ async function run<T>(step: Asks<T>): Promise<T> {
   while (!next.done) next = step.next(await (activities[next.value.kind] as (input: unknown) => Promise<unknown>)(next.value.input));
   return next.value;
 }
-const pending = (m: TransferModel, rule: string) => m.transfer.deadlines.filter((d) => d.rule === rule && d.state === 'pending').map((d) => d.dueOn);
-const stateOf = (m: TransferModel, rule: string) => m.transfer.deadlines.filter((d) => d.rule === rule).map((d) => [d.dueOn, d.state]);
-
-test('a clock on a named event, met by a checklist item; a recurring report leaves the trigger date', async () => {
+/** A long-term transfer in the generated authority, started today on a referral. */
+async function startedToday(): Promise<TransferModel> {
   const input: StartTransferInput = {
     request: request('east-shire', 'esh-to-long-term', { event: 'referral', date: TODAY }),
     requestHash: 'h',
     startedBy: actors.integration,
     receivedOn: TODAY,
   };
-  let m = (await run(start(input, { now: at(TODAY), workflowId: WORKFLOW_ID }))).model;
+  return (await run(start(input, { now: at(TODAY), workflowId: WORKFLOW_ID }))).model;
+}
+const pending = (m: TransferModel, rule: string) => m.transfer.deadlines.filter((d) => d.rule === rule && d.state === 'pending').map((d) => d.dueOn);
+const stateOf = (m: TransferModel, rule: string) => m.transfer.deadlines.filter((d) => d.rule === rule).map((d) => [d.dueOn, d.state]);
+
+test('a clock on a named event, met by a checklist item; a recurring report leaves the trigger date', async () => {
+  let m = await startedToday();
   // No core group yet: its clock is not armed. The weekly visit counts from the referral (the start trigger).
   expect(pending(m, 'T-ESH-01')).toEqual([]);
   expect(pending(m, 'T-ESH-03')).toEqual([]);
@@ -164,13 +168,7 @@ test('the checker refuses a deadline met by an item the checklist does not have'
 });
 
 test('a two-sided decision is settled only when both sides have approved; a kind either side settles takes the first approval', async () => {
-  const input: StartTransferInput = {
-    request: request('east-shire', 'esh-to-long-term', { event: 'referral', date: TODAY }),
-    requestHash: 'h',
-    startedBy: actors.integration,
-    receivedOn: TODAY,
-  };
-  let m = (await run(start(input, { now: at(TODAY), workflowId: WORKFLOW_ID }))).model;
+  let m = await startedToday();
   const send = async (name: 'exceptionRequest' | 'exceptionDecision', actor: typeof actors.receivingTm, payload: object) =>
     (m = (await run(applyEvent(m, name, { actor, payload } as never, { now: at(TODAY, '10:00:00'), workflowId: WORKFLOW_ID }))).model);
   const exception = (id: string) => m.transfer.exceptions.find((x) => x.exceptionId === id)!;
