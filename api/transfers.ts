@@ -9,7 +9,6 @@ import {
   eventUpdates,
   getStateQuery,
   highestRank,
-  isPermitted,
   workflowIdFor,
   type Actor,
   type EventName,
@@ -20,6 +19,8 @@ import {
   type TransferState,
 } from '../workflows/definitions';
 import type { Principal } from './auth';
+import { sidesOfTeams, withAccess } from '../workflows/access';
+import { Refusal } from '../workflows/lifecycle/requests';
 import { HttpProblem, PROBLEM_BASE } from './problem';
 import { isDeadlineExceeded, isUpdateAborted, retryWhileBusy } from './temporal-errors';
 
@@ -28,13 +29,12 @@ export function actorOf(p: Principal, sides: Side[]): Actor {
 }
 
 export function sidesOf(p: Principal, t: { from: { team: string }; to: { team: string } }): Side[] {
-  const sides: Side[] = [];
-  if (p.teams.includes(t.from.team)) sides.push('transferring');
-  if (p.teams.includes(t.to.team)) sides.push('receiving');
-  return sides;
+  return sidesOfTeams(p.teams, t);
 }
 
 export const seesAll = (p: Principal) => p.roles.includes('operator') || p.roles.includes('integration');
+/** The sender as the workflow's access check takes it. */
+const callerOf = (p: Principal) => ({ teams: p.teams, seesAll: seesAll(p) });
 export const isManager = (p: Principal) => highestRank(actorOf(p, [])) >= 0;
 export const isIntegration = (p: Principal) => p.roles.includes('integration');
 
@@ -139,14 +139,12 @@ export function createTransferService(client: Client, timeoutMs: number): Transf
 
   /** The actor on this transfer as read, or the 403 for someone not on its teams or not permitted. */
   function actorOn(principal: Principal, name: EventName, state: TransferState): Actor {
-    const actor = actorOf(principal, sidesOf(principal, state));
-    if (!seesAll(principal) && actor.sides.length === 0) {
-      throw new HttpProblem(403, 'Only people on the transfer\'s teams may act on it');
+    // The workflow's own check (workflows/access.ts), so the two can never disagree.
+    try {
+      return withAccess(state, name, { actor: actorOf(principal, []), payload: undefined, caller: callerOf(principal) }).actor;
+    } catch (err) {
+      throw err instanceof Refusal ? new HttpProblem(403, err.message) : err;
     }
-    if (!isPermitted(EVENT_PERMISSIONS[name], actor, state.people.allocatedSocialWorker.id)) {
-      throw new HttpProblem(403, `Your role may not record ${name} on this transfer`);
-    }
-    return actor;
   }
 
   async function send({ principal, name, transferId, payload, key, scope, authorise, check }: SendEvent): Promise<TransferState> {
@@ -171,7 +169,7 @@ export function createTransferService(client: Client, timeoutMs: number): Transf
     try {
       const result: EventResult = await temporal(() =>
         client.workflow.getHandle(workflowId).executeUpdate(eventUpdates[name] as never, {
-          args: [{ eventId, actor, payload, caller: { teams: principal.teams, seesAll: seesAll(principal) } }],
+          args: [{ eventId, actor, payload, caller: callerOf(principal) }],
           updateId,
         }),
       );

@@ -3,7 +3,7 @@
 import { EVENT_PERMISSIONS, isPermitted, type EventEnvelope, type EventName, type Side, type TransferState } from './contract';
 import { Refusal } from './lifecycle/requests';
 
-export function sidesOfTeams(teams: readonly string[], t: Pick<TransferState, 'from' | 'to'>): Side[] {
+export function sidesOfTeams(teams: readonly string[], t: { from: { team: string }; to: { team: string } }): Side[] {
   const sides: Side[] = [];
   if (teams.includes(t.from.team)) sides.push('transferring');
   if (teams.includes(t.to.team)) sides.push('receiving');
