@@ -17,7 +17,8 @@ const TIMED: readonly CompletionHow[] = ['window-end', 'agreed-date'];
  * (notice periods, maximum stays, earliest dates, blackouts, preconditions of an early transfer).
  */
 export function* completionGuard(m: TransferModel, on: string): Asks<RuleViolation[]> {
-  const trial = yield* computeSchedule({ ...m.facts, completingOn: on });
+  // Under the transfer's pinned policy, as every other schedule: a newer file must not decide it.
+  const trial = yield* computeSchedule({ ...m.facts, completingOn: on }, m.digest?.policy);
   return trial.completionViolations ?? [];
 }
 
