@@ -6,7 +6,8 @@
 //   3. one worker process with many open transfers: time to process their starts, memory, and an
 //      update on a transfer evicted from the cache (bench/open-transfers.ts).
 // Sizes are for a 2-core machine: BENCH_LIFECYCLES (60), BENCH_CONCURRENCY (8), BENCH_OPEN (10000),
-// BENCH_CACHE (500, the worker's configured default); BENCH_ONLY=engine,lifecycle,open picks phases.
+// BENCH_CACHE (500, the worker's configured default); BENCH_ONLY=engine,lifecycle,open picks phases,
+// BENCH_PATHS=a,b,c and BENCH_SINKS=on,off the lifecycle's paths and sink settings (for profiling).
 import { createServer, type Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
@@ -37,6 +38,8 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const OPEN = Number(process.env.BENCH_OPEN ?? 10_000);
 const CACHE = Number(process.env.BENCH_CACHE ?? 500);
 const PHASES = new Set((process.env.BENCH_ONLY ?? 'engine,lifecycle,open').split(','));
+const PATHS = new Set((process.env.BENCH_PATHS ?? 'a,b,c').split(','));
+const SINKS = (process.env.BENCH_SINKS ?? 'on,off').split(',').filter((x): x is 'on' | 'off' => x === 'on' || x === 'off');
 const FLOOR_QUEUE = 'bench-floor';
 // Encrypted as in production, so every number includes the codec's cost.
 const PAYLOAD_KEYS = newKeyEntry('bench');
@@ -86,6 +89,8 @@ function row(r: LifecycleResult): string {
     h.events.toFixed(0).padStart(7),
     (h.bytes / 1024).toFixed(1).padStart(8),
     r.billable.toFixed(1).padStart(8),
+    r.cpu.self.toFixed(0).padStart(7),
+    r.cpu.server.toFixed(0).padStart(7),
     `  starts ${h.actions.starts.toFixed(0)}, updates ${r.calls.updates.toFixed(1)}, queries ${r.calls.queries.toFixed(1)}, ` +
       `signals ${h.actions.signals.toFixed(0)}, timers ${h.actions.timers.toFixed(1)}, upserts ${h.actions.upserts.toFixed(1)}, ` +
       `activities ${h.actions.activities.toFixed(1)}, local-activity tasks ${h.actions.localActivityTasks.toFixed(1)}`,
@@ -121,10 +126,10 @@ async function lifecycleBench(env: TestWorkflowEnvironment, native: NativeConnec
     .schedule({ request: lifecycleRequest(today, trigger), decidedOn: today, notifiedOn: today, heldDays: 0 })
     .checklist.map((c) => c.itemId);
   const steps = lifecycleSteps(today, checklist);
-  const drivers = [await httpDriver(`http://127.0.0.1:${api.port}`), rawDriver(client), floorDriver(client, FLOOR_QUEUE)];
+  const drivers = [await httpDriver(`http://127.0.0.1:${api.port}`), rawDriver(client), floorDriver(client, FLOOR_QUEUE)].filter((d) => PATHS.has(d.name[0]));
   const results: { sinks: string; r: LifecycleResult }[] = [];
   try {
-    for (const sinks of ['on', 'off'] as const) {
+    for (const sinks of SINKS) {
       const worker = await createWorker({
         connection: native,
         keyRing,
@@ -160,10 +165,12 @@ async function lifecycleBench(env: TestWorkflowEnvironment, native: NativeConnec
   }
 
   console.log(`\nlifecycle: ${LIFECYCLES} transfers of ${steps.length + 1} messages each, ${CONCURRENCY} at a time; costs per transfer`);
-  console.log(`${'sinks  path'.padEnd(37)} ${'tr/s'.padStart(7)} ${'p50ms'.padStart(6)} ${'p99ms'.padStart(6)} ${'events'.padStart(7)} ${'hist KB'.padStart(8)} ${'actions'.padStart(8)}`);
+  console.log('(cpu ms: this process, which holds the API, the client and the worker; srv ms: the dev server)');
+  console.log(`${'sinks  path'.padEnd(37)} ${'tr/s'.padStart(7)} ${'p50ms'.padStart(6)} ${'p99ms'.padStart(6)} ${'events'.padStart(7)} ${'hist KB'.padStart(8)} ${'actions'.padStart(8)} ${'cpu ms'.padStart(7)} ${'srv ms'.padStart(7)}`);
   for (const { sinks, r } of results) console.log(`${sinks.padEnd(6)} ${row(r)}`);
-  for (const sinks of ['on', 'off']) {
+  for (const sinks of SINKS) {
     const [a, b, c] = results.filter((x) => x.sinks === sinks).map((x) => x.r);
+    if (!a || !b || !c) continue;
     console.log(
       `ratios, sinks ${sinks}: a/c ${(a.perSecond / c.perSecond).toFixed(2)}, b/c ${(b.perSecond / c.perSecond).toFixed(2)} (transfers/s); ` +
         `p99 a/c ${(a.p99 / c.p99).toFixed(2)}, b/c ${(b.p99 / c.p99).toFixed(2)}`,

@@ -8,6 +8,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { mintToken } from '../../api/auth';
 import { eventUpdates, TASK_QUEUE, workflowIdFor, type Actor, type EventName, type TransferRequest } from '../../workflows/definitions';
 import type { CallCounter } from './call-counter';
+import { cpuMark, cpuSince } from './cpu';
 import { floorEvent } from './floor-workflow';
 import { billableActions, costOfWorkflow, type HistoryCost } from './history-cost';
 
@@ -149,6 +150,8 @@ export interface LifecycleResult {
   history: HistoryCost;
   calls: { queries: number; updates: number };
   billable: number;
+  /** CPU ms per transfer: this process (API, client, worker) and the dev server. */
+  cpu: { self: number; server: number };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -175,6 +178,7 @@ export async function runLifecycles(opts: {
   };
   opts.counter.reset();
   let next = 0;
+  const cpu0 = cpuMark();
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: opts.concurrency }, async () => {
@@ -187,6 +191,7 @@ export async function runLifecycles(opts: {
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuSince(cpu0);
   const calls = opts.counter.billed();
   latencies.sort((a, b) => a - b);
   // Outbox deliveries run after an event's answer; let them land before their history is read.
@@ -205,6 +210,7 @@ export async function runLifecycles(opts: {
     history,
     calls: perTransfer,
     billable: billableActions(history, perTransfer),
+    cpu: { self: cpu.self / opts.transfers, server: cpu.children / opts.transfers },
   };
 }
 
