@@ -5,16 +5,30 @@
 // A payload of some size is deflated before it is sealed (JSON state shrinks several-fold, and
 // history bytes are what Temporal stores and sends on every replay); the metadata says so, and it
 // is authenticated with the key id. A payload sealed without it still opens as it always did.
+// Deflate uses the codec's current dictionary (./dictionaries), named in the metadata too
+// (`deflate-raw;dictionary=1`); a payload deflated without one (`deflate-raw`) still opens.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { CURRENT_DICTIONARY, DICTIONARIES } from './dictionaries';
 import type { KeyRing } from './key-ring';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 export const KEY_ID_METADATA = 'encryption-key-id';
 export const COMPRESSION_METADATA = 'encryption-compression';
 export const DEFLATE = 'deflate-raw';
+const WITH_DICTIONARY = `${DEFLATE};dictionary=`;
+/** The compression marker of a payload sealed now. */
+export const DEFLATE_WITH_DICTIONARY = `${WITH_DICTIONARY}${CURRENT_DICTIONARY}`;
+
+/** The dictionary a compression marker names: undefined for plain deflate; throws for a marker this codec does not read. */
+function dictionaryOf(compression: string, keyId: string): Buffer | undefined {
+  if (compression === DEFLATE) return undefined;
+  const dictionary = compression.startsWith(WITH_DICTIONARY) ? DICTIONARIES.get(compression.slice(WITH_DICTIONARY.length)) : undefined;
+  if (!dictionary) throw new PayloadDecryptionError(`An encrypted payload (key ${keyId}) is compressed with ${compression}, which this codec does not read`);
+  return dictionary;
+}
 
 /** Below this a deflated payload is rarely smaller by enough to matter. */
 const COMPRESS_FROM_BYTES = 256;
@@ -52,10 +66,10 @@ export class EncryptionCodec implements PayloadCodec {
       let plain: Uint8Array = temporal.api.common.v1.Payload.encode(payload).finish();
       let compression: string | undefined;
       if (this.compress && plain.length >= COMPRESS_FROM_BYTES) {
-        const deflated = deflateRawSync(plain);
+        const deflated = deflateRawSync(plain, { dictionary: DICTIONARIES.get(CURRENT_DICTIONARY) });
         if (deflated.length < plain.length) {
           plain = deflated;
-          compression = DEFLATE;
+          compression = DEFLATE_WITH_DICTIONARY;
         }
       }
       const cipher = createCipheriv('aes-256-gcm', key, iv);
@@ -81,9 +95,7 @@ export class EncryptionCodec implements PayloadCodec {
     if (!key) throw new PayloadDecryptionError(`No key ${keyId} in PAYLOAD_KEYS to decrypt a payload with`);
     const rawCompression = payload.metadata?.[COMPRESSION_METADATA];
     const compression = rawCompression ? text.decode(rawCompression) : undefined;
-    if (compression !== undefined && compression !== DEFLATE) {
-      throw new PayloadDecryptionError(`An encrypted payload (key ${keyId}) is compressed with ${compression}, which this codec does not read`);
-    }
+    const dictionary = compression === undefined ? undefined : dictionaryOf(compression, keyId);
     const sealed = Buffer.from(payload.data ?? new Uint8Array());
     if (sealed.length < IV_BYTES + TAG_BYTES) throw new PayloadDecryptionError(`An encrypted payload (key ${keyId}) is truncated`);
     const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, IV_BYTES));
@@ -95,7 +107,7 @@ export class EncryptionCodec implements PayloadCodec {
     } catch {
       throw new PayloadDecryptionError(`A payload does not authenticate under key ${keyId}`);
     }
-    if (compression) plain = inflateRawSync(plain, { maxOutputLength: MAX_INFLATED_BYTES });
+    if (compression) plain = inflateRawSync(plain, { maxOutputLength: MAX_INFLATED_BYTES, dictionary });
     return temporal.api.common.v1.Payload.decode(plain);
   }
 }

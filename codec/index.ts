@@ -4,7 +4,7 @@ import type { DataConverter } from '@temporalio/common';
 import { EncryptionCodec } from './encryption-codec';
 import type { KeyRing } from './key-ring';
 
-export { EncryptionCodec, COMPRESSION_METADATA, DEFLATE, ENCRYPTED_ENCODING, KEY_ID_METADATA, isEncrypted, PayloadDecryptionError } from './encryption-codec';
+export { EncryptionCodec, COMPRESSION_METADATA, DEFLATE, DEFLATE_WITH_DICTIONARY, ENCRYPTED_ENCODING, KEY_ID_METADATA, isEncrypted, PayloadDecryptionError } from './encryption-codec';
 export { parseKeyRing, newKeyEntry, KeyRingError, type KeyRing } from './key-ring';
 
 export const FAILURE_CONVERTER_PATH = require.resolve('./failure-converter');

@@ -4,9 +4,13 @@ import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { decodeFailure, encodeFailure } from '@temporalio/common/lib/internal-non-workflow';
 import { ApplicationFailure } from '@temporalio/common';
 import { ConfigError, keyRingOf, loadConfig } from '../../config';
+import { createCipheriv, createHash, randomBytes } from 'node:crypto';
+import { deflateRawSync } from 'node:zlib';
+import { temporal } from '@temporalio/proto';
 import {
   COMPRESSION_METADATA,
   DEFLATE,
+  DEFLATE_WITH_DICTIONARY,
   EncryptionCodec,
   ENCRYPTED_ENCODING,
   isEncrypted,
@@ -17,6 +21,10 @@ import {
 } from '../../codec';
 import { failureConverter } from '../../codec/failure-converter';
 import { startApi } from '../../api/main';
+import { DICTIONARIES } from '../../codec/dictionaries';
+import { loadCalendar } from '../../activities/policy/calendar/calendar';
+import { policiesFrom } from '../../activities/policy/registry';
+import { createPolicyService } from '../../api/policy-service';
 
 const child = { ref: 'LCS-424242', displayName: 'Maisie Quartermaine', dateOfBirth: '2016-07-19' };
 const text = (b: Uint8Array | null | undefined) => Buffer.from(b ?? []).toString('utf8');
@@ -82,7 +90,7 @@ test('a large payload is deflated before it is sealed, says so in its metadata, 
   const plain = toPayload(stateLike);
   const [sealed] = await new EncryptionCodec(ring).encode([plain]);
   const [uncompressed] = await new EncryptionCodec(ring, false).encode([plain]);
-  expect(text(sealed.metadata![COMPRESSION_METADATA])).toBe(DEFLATE);
+  expect(text(sealed.metadata![COMPRESSION_METADATA])).toBe(DEFLATE_WITH_DICTIONARY);
   expect(uncompressed.metadata![COMPRESSION_METADATA]).toBeUndefined();
   expect(sealed.data!.length * 3).toBeLessThan(uncompressed.data!.length);
   expect(Buffer.from(sealed.data!).includes(child.ref)).toBe(false);
@@ -97,8 +105,60 @@ test('a payload sealed before compression (no marker) still opens, also after a 
   expect(defaultPayloadConverter.fromPayload((await rotated.decode([old]))[0])).toEqual(stateLike);
   const [fresh] = await rotated.encode([toPayload(stateLike)]);
   expect(text(fresh.metadata![KEY_ID_METADATA])).toBe('2026-12');
-  expect(text(fresh.metadata![COMPRESSION_METADATA])).toBe(DEFLATE);
+  expect(text(fresh.metadata![COMPRESSION_METADATA])).toBe(DEFLATE_WITH_DICTIONARY);
   expect(defaultPayloadConverter.fromPayload((await rotated.decode([fresh]))[0])).toEqual(stateLike);
+});
+
+/** A payload as the codec sealed it before it had dictionaries: plain deflate, marked `deflate-raw`. */
+function sealedWithPlainDeflate(keyEntry: string, keyId: string, payload: Payload): Payload {
+  const key = parseKeyRing(keyEntry).keys.get(keyId)!;
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(`${keyId}:${DEFLATE}`));
+  const plain = deflateRawSync(temporal.api.common.v1.Payload.encode(payload).finish());
+  const sealed = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
+  return {
+    metadata: { encoding: Buffer.from(ENCRYPTED_ENCODING), [KEY_ID_METADATA]: Buffer.from(keyId), [COMPRESSION_METADATA]: Buffer.from(DEFLATE) },
+    data: new Uint8Array(sealed),
+  };
+}
+
+test('a payload deflated without a dictionary (sealed before dictionaries) still opens', async () => {
+  const k = newKeyEntry('2026-11');
+  const old = sealedWithPlainDeflate(k, '2026-11', toPayload(stateLike));
+  const codec = new EncryptionCodec(parseKeyRing(k));
+  expect(defaultPayloadConverter.fromPayload((await codec.decode([old]))[0])).toEqual(stateLike);
+  // Relabelled as if it used the dictionary, it does not authenticate.
+  const relabelled: Payload = { ...old, metadata: { ...old.metadata, [COMPRESSION_METADATA]: Buffer.from(DEFLATE_WITH_DICTIONARY) } };
+  await expect(codec.decode([relabelled])).rejects.toThrow(/does not authenticate/);
+  // A dictionary this codec does not have is named, not guessed.
+  const unknown: Payload = { ...old, metadata: { ...old.metadata, [COMPRESSION_METADATA]: Buffer.from(`${DEFLATE};dictionary=99`) } };
+  await expect(codec.decode([unknown])).rejects.toThrow(/compressed with deflate-raw;dictionary=99/);
+});
+
+test('dictionary 1 is frozen: payloads sealed with it must open for as long as their history is kept', () => {
+  const sha = createHash('sha256').update(DICTIONARIES.get('1')!).digest('hex');
+  expect(sha).toBe('5ec9db1786ff9e51858224177528d8f25f0d52ddcbf6440f63800069b9c00d63');
+});
+
+test('with the dictionary, every shipped authority\'s schedule seals smaller than with plain deflate', async () => {
+  const k = newKeyEntry('k');
+  const codec = new EncryptionCodec(parseKeyRing(k));
+  const service = createPolicyService(loadCalendar(), policiesFrom());
+  for (const policy of policiesFrom().allInForce('2026-12-01')) {
+    const kind = policy.kinds.filter((x) => !x.outOfScope).at(-1)!;
+    const schedule = service.schedule({
+      request: { transferId: 'x', authority: policy.authority, kind: kind.id, children: [{ ref: 'C-1', dateOfBirth: '2012-01-01', legalStatus: 's17', lookedAfter: false }], from: { service: 'a', team: 'a' }, to: { service: 'b', team: 'b' }, people: { allocatedSocialWorker: { id: 'sw', role: 'social-worker' }, lineManager: { id: 'lm', role: 'line-manager' }, transferringManager: { id: 'tm', role: 'team-manager' }, receivingManager: { id: 'tm2', role: 'team-manager' }, chain: { transferring: [], receiving: [] } }, trigger: { event: 'trigger', date: '2027-05-03' } },
+      decidedOn: '2027-04-01',
+      notifiedOn: '2027-04-01',
+      heldDays: 0,
+    });
+    const payload = toPayload(schedule);
+    const [withDictionary] = await codec.encode([payload]);
+    const plain = sealedWithPlainDeflate(k, 'k', payload);
+    expect({ authority: policy.authority, smaller: withDictionary.data!.length < plain.data!.length * 0.9 }).toEqual({ authority: policy.authority, smaller: true });
+    expect(defaultPayloadConverter.fromPayload((await codec.decode([withDictionary]))[0])).toEqual(schedule);
+  }
 });
 
 test('the compression marker is authenticated: removed or changed, the payload does not open', async () => {
