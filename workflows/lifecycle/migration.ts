@@ -4,7 +4,7 @@
 // transfer is rescheduled under it through the normal step machinery; the step is audited and
 // published like every other.
 import type { MigratePolicyInput, PolicyDigest } from '../contract';
-import { isReady, isTerminal, type TransferModel } from './model';
+import { frozen, isReady, isTerminal, type TransferModel } from './model';
 import { Refusal, reschedule, type Asks } from './requests';
 
 const VERSION_RE = /^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$/;
@@ -42,7 +42,7 @@ export function* migrate(m: TransferModel, input: MigratePolicyInput, now: strin
   if ('missing' in answer) throw new Refusal('NotFound', answer.missing);
   const to = answer.digest.policyVersion;
   if (to === m.digest?.policyVersion) throw new Refusal('InvalidState', `the transfer is already on version ${to}`);
-  m.digest = answer.digest;
+  m.digest = frozen(answer.digest);
   // The deployment's unit choices stay as pinned; every clock, bound and item follows the new version.
   yield* reschedule(m, now);
   return `policy migrated from version ${from} to ${to}${input.note ? `: ${input.note}` : ''}`;

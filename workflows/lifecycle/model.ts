@@ -97,9 +97,27 @@ export function initialModel(input: StartTransferInput, now: string): TransferMo
   };
 }
 
-/** A deep copy to work on: a step that fails part-way leaves the committed model untouched. */
+/**
+ * A copy to work on: a step that fails part-way leaves the committed model untouched. The policy
+ * digest (the pinned policy with it) and the last schedule are only ever replaced whole, never
+ * changed in place (they are frozen when they arrive), so the copy shares them: copying the pinned
+ * policy on every step was most of a step's own cost.
+ */
 export function draft(model: TransferModel): TransferModel {
-  return JSON.parse(JSON.stringify(model)) as TransferModel;
+  const { digest, schedule, ...rest } = model;
+  const copy = JSON.parse(JSON.stringify(rest)) as TransferModel;
+  if (digest) copy.digest = digest;
+  if (schedule) copy.schedule = schedule;
+  return copy;
+}
+
+/** Freezes an answer the model keeps whole (a digest, a schedule), so that a change in place throws. */
+export function frozen<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) frozen(v);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 export const isReady = (m: TransferModel) => m.digest !== undefined && m.transfer.history.length > 0;

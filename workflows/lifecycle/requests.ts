@@ -17,7 +17,7 @@ import {
   type ScheduleFacts,
   type Side,
 } from '../contract';
-import { allocationPending, specFor, type TransferModel } from './model';
+import { allocationPending, frozen, specFor, type TransferModel } from './model';
 
 export type Request =
   | { kind: 'loadPolicyDigest'; input: { authority: AuthorityId; kind: string } }
@@ -29,7 +29,7 @@ export type Request =
 export type Asks<T> = Generator<Request, T, unknown>;
 
 export function* loadDigest(authority: AuthorityId, kind: string): Asks<PolicyDigest> {
-  return (yield { kind: 'loadPolicyDigest', input: { authority, kind } }) as PolicyDigest;
+  return frozen((yield { kind: 'loadPolicyDigest', input: { authority, kind } }) as PolicyDigest);
 }
 /** A schedule under the transfer's pinned policy (`policy`), never the file in force now. */
 export function* computeSchedule(facts: ScheduleFacts, policy?: PinnedPolicy): Asks<Schedule> {
@@ -73,7 +73,7 @@ export function* tryFacts(m: TransferModel, change: Partial<ScheduleFacts>): Ask
 export function* reschedule(m: TransferModel, now: string, opts: { asOf?: string; newClocks?: boolean } = {}): Asks<Schedule> {
   m.facts.asOf = [now, opts.asOf ?? '', m.recurringMetThrough ?? ''].sort().pop()!;
   m.facts.allocationPending = allocationPending(m);
-  const next = yield* computeSchedule(m.facts, m.digest?.policy);
+  const next = frozen(yield* computeSchedule(m.facts, m.digest?.policy));
   const s = m.transfer;
   m.schedule = next;
   s.policyVersion = next.policyVersion;

@@ -298,15 +298,16 @@ describe('trigger events, units, decisions', () => {
 describe('the guard runs under the pinned policy', () => {
   test('a transfer pinned to a copy with 2 working days of notice completes where the file in force refuses (T-SWK-01)', async () => {
     const m = await started(swk());
-    const pinned = m.digest!.policy as unknown as { bounds: { rule: string; check: { offset: { n: number } } }[] };
-    const notice = pinned.bounds.find((b) => b.rule === 'T-SWK-01')!;
-    expect(notice.check.offset.n).toBe(10);
     // The file in force refuses a CIN review 5 days after the notification ...
     const refused = await refusal(m, 'trigger', actors.integration, { event: 'cin-review', on: plus(TODAY, 5) } as never);
     expect(violations(refused).map((v) => v.rule)).toEqual(['T-SWK-01']);
     // ... the transfer's own copy, pinned at its start, says 2 working days: that copy decides.
+    const pinned = JSON.parse(JSON.stringify(m.digest!.policy)) as { bounds: { rule: string; check: { offset: { n: number } } }[] };
+    const notice = pinned.bounds.find((b) => b.rule === 'T-SWK-01')!;
+    expect(notice.check.offset.n).toBe(10);
     notice.check.offset.n = 2;
-    const done = await apply(m, 'trigger', actors.integration, { event: 'cin-review', on: plus(TODAY, 5) });
+    const repinned: TransferModel = { ...m, digest: { ...m.digest!, policy: pinned as never } };
+    const done = await apply(repinned, 'trigger', actors.integration, { event: 'cin-review', on: plus(TODAY, 5) });
     expect(done.transfer.completion).toMatchObject({ how: 'trigger-event', effectiveOn: plus(TODAY, 5) });
   });
 });
