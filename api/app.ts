@@ -369,6 +369,7 @@ export function createApp(deps: AppDeps) {
                 { key: SA.toTeam, value: start.to.team },
                 { key: SA.escalated, value: false },
                 { key: SA.overdue, value: false },
+                { key: SA.deliveryFailed, value: false },
               ],
             }),
           }),
@@ -518,7 +519,11 @@ export function createApp(deps: AppDeps) {
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return sendProblem(res, new HttpProblem(status, e.expose && e.message ? e.message : 'The request is malformed').toProblem());
     }
-    (req.log ?? logger).error({ err: { type: (err as Error)?.name, message: (err as Error)?.message, stack: (err as Error)?.stack } }, 'unhandled error');
+    const cause = (err as { cause?: unknown })?.cause;
+    (req.log ?? logger).error(
+      { err: { type: (err as Error)?.name, message: (err as Error)?.message, stack: (err as Error)?.stack, cause: cause instanceof Error ? `${cause.name}: ${cause.message}` : undefined } },
+      'unhandled error',
+    );
     sendProblem(res, new HttpProblem(500, 'Something went wrong; the request was not applied').toProblem());
   });
 

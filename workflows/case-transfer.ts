@@ -70,6 +70,13 @@ const firstTry = proxyLocalActivities<Activities>({
 /** The most messages one webhook delivery carries (those queued while the previous one ran). */
 const WEBHOOK_BATCH = 25;
 
+/**
+ * A completed transfer continues as new (so the quiet weeks of post-transfer obligations start on a
+ * short history) only when its history is at least this long: a shorter one costs less to replay
+ * than a new run costs to start.
+ */
+export const CONTINUE_AFTER_COMPLETION_AT_EVENTS = 400;
+
 /** How long a timer whose step failed waits before it is tried again. */
 const RETRY_FAILED_TIMER_MS = 10 * 60 * 1000;
 
@@ -81,6 +88,30 @@ export interface ContinuedTransfer {
   continued: { model: TransferModel; outbox: Outbox; attributes: string };
 }
 export type CaseTransferInput = StartTransferInput | ContinuedTransfer;
+
+/** The search attributes the workflow keeps current (the others are set once, at the start). */
+interface AttributePairs {
+  status?: string;
+  escalated?: boolean;
+  overdue?: boolean;
+  windowEndsOn?: string;
+  deliveryFailed?: boolean;
+}
+const attributesKey = (p: AttributePairs) =>
+  JSON.stringify({ status: p.status, escalated: p.escalated, overdue: p.overdue, windowEndsOn: p.windowEndsOn, deliveryFailed: p.deliveryFailed });
+
+/** The key of the attributes this run was started with. */
+function startedWith(): string {
+  const sa = workflowInfo().typedSearchAttributes;
+  const ends = sa.get(SA.windowEndsOn);
+  return attributesKey({
+    status: sa.get(SA.status),
+    escalated: sa.get(SA.escalated),
+    overdue: sa.get(SA.overdue),
+    windowEndsOn: ends ? ends.toISOString().slice(0, 10) : undefined,
+    deliveryFailed: sa.get(SA.deliveryFailed),
+  });
+}
 
 function failure(r: Refusal): ApplicationFailure {
   return ApplicationFailure.create({ type: r.type, message: r.message, nonRetryable: true, details: [r.details] });
@@ -107,7 +138,9 @@ export async function caseTransfer(input: CaseTransferInput): Promise<TransferSt
   const ctx = () => ({ now: nowIso(), workflowId: workflowInfo().workflowId });
   let model: TransferModel = continued?.model ?? initialModel((input as StartTransferInput), nowIso());
   const outbox: Outbox = continued?.outbox ?? { webhook: [], email: [] };
-  let attributes = continued?.attributes ?? '';
+  // The key of the search attributes last written: a new run starts from those it was started
+  // with (the API sets the first ones), so that an unchanged value is not upserted again.
+  let attributes = continued?.attributes ?? startedWith();
   // Held by the start and by every step: steps apply one at a time, each to the committed model.
   let busy = !continued;
 
@@ -163,7 +196,7 @@ export async function caseTransfer(input: CaseTransferInput): Promise<TransferSt
       windowEndsOn: s.window?.endsOn ?? s.agreedTransferOn,
       deliveryFailed: s.deliveryFailures.length > 0,
     };
-    const key = JSON.stringify(pairs);
+    const key = attributesKey(pairs);
     if (key === attributes) return;
     attributes = key;
     const updates: Parameters<typeof upsertSearchAttributes>[0] = [
@@ -198,7 +231,10 @@ export async function caseTransfer(input: CaseTransferInput): Promise<TransferSt
             const env = withAccess(model.transfer, name, sent);
             const result = await run(applyEvent(model, name, env, ctx()));
             commit(result);
-            return sent?.caller ? { ...result.result, state: view(model) } : result.result;
+            if (!sent?.caller) return result.result;
+            // The whole state makes the small answer redundant: history keeps one of them, not both.
+            const { answer: _answer, ...small } = result.result;
+            return { ...small, state: view(model) };
           } catch (err) {
             throw err instanceof Refusal ? failure(err) : err;
           }
@@ -332,9 +368,12 @@ export async function caseTransfer(input: CaseTransferInput): Promise<TransferSt
   // ------------------------------------------------------------------ clocks
 
   // Continue as new when Temporal suggests it, and once after completion (only post-transfer
-  // obligations remain), at a quiet moment: no step running, no handler, nothing left to deliver.
-  // Waiting for the outbox puts a workflow task between the last update and the new run.
-  const continueDue = () => workflowInfo().continueAsNewSuggested || (isCompleted(model) && !model.continuedAfterCompletion);
+  // obligations remain) when the history is long, at a quiet moment: no step running, no handler,
+  // nothing left to deliver. Waiting for the outbox puts a workflow task between the last update
+  // and the new run.
+  const continueDue = () =>
+    workflowInfo().continueAsNewSuggested ||
+    (isCompleted(model) && !model.continuedAfterCompletion && workflowInfo().historyLength >= CONTINUE_AFTER_COMPLETION_AT_EVENTS);
   const quiet = () => !busy && allHandlersFinished() && outbox.webhook.length === 0 && outbox.email.length === 0;
   const shouldContinue = () => !isTerminal(model) && continueDue() && quiet();
   // A timer whose step failed (nothing committed) is tried again later; the others wait behind it.

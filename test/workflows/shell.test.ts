@@ -1,8 +1,10 @@
 // The workflow shell on the time-skipping server: a signal claiming the system actor is kept as
-// rejected, and a completed transfer continues as new carrying its model (deadlines, applied event
-// ids, message sequence, search attributes) into a run that carries on where the first stopped.
+// rejected, and a completed transfer with a long history continues as new carrying its model
+// (deadlines, applied event ids, message sequence, search attributes) into a run that carries on
+// where the first stopped; one with a short history carries on in the same run.
 import { randomUUID } from 'node:crypto';
-import { SA } from '../../workflows/definitions';
+import { CONTINUE_AFTER_COMPLETION_AT_EVENTS } from '../../workflows/case-transfer';
+import { SA, eventUpdates } from '../../workflows/definitions';
 import { islingtonCinToCla, plusDays } from '../support/fixtures';
 import { calendar, timeSkippingSuite } from '../support/time-skipping';
 import { actors, eventually, signal, startTransfer, state, update, updateResult } from '../support/workflow-driver';
@@ -25,12 +27,36 @@ test('a signal claiming the system actor is refused and kept in the history as r
   });
 });
 
-test('once only post-transfer obligations remain the run continues as new, carrying the whole model', async () => {
+test('a completed transfer with a short history carries on in the same run', async () => {
+  const today = await suite.today();
+  const end = plusDays(today, 14);
+  const h = await startTransfer(suite.env.client, isl(today, end), today);
+  await updateResult(h, 'acknowledgement', actors.receivingTm, {}, 'ack-1');
+  await suite.sleepUntil(calendar.atLocalTime(end, '18:00'));
+  await eventually(h, (x) => x.status === 'post-transfer');
+  const events = (await h.fetchHistory()).events?.length ?? 0;
+  expect(events).toBeLessThan(CONTINUE_AFTER_COMPLETION_AT_EVENTS);
+  // Give a continue-as-new every chance to happen: an event after completion is answered by the first run.
+  const allocated = await update(h, 'allocation', actors.receivingTm, { receivingSocialWorker: { id: 'sw-jo', role: 'social-worker' } });
+  expect(allocated.status).toBe('completed');
+  const described = await h.describe();
+  expect(described.runId).toBe(h.firstExecutionRunId);
+  expect(described.status.name).toBe('RUNNING');
+}, 90_000);
+
+test('once only post-transfer obligations remain a long history continues as new, carrying the whole model', async () => {
   const today = await suite.today();
   const end = plusDays(today, 14);
   const h = await startTransfer(suite.env.client, isl(today, end), today);
   const ack = await updateResult(h, 'acknowledgement', actors.receivingTm, {}, 'ack-1');
   expect(ack).toMatchObject({ status: 'acknowledged', eventId: 'ack-1' });
+  // A long history before completion: one checklist item done and reopened until it is long enough.
+  const itemId = (await state(h)).checklist[0].itemId;
+  for (let i = 0; ((await h.fetchHistory()).events?.length ?? 0) < CONTINUE_AFTER_COMPLETION_AT_EVENTS; i++) {
+    for (let j = 0; j < 10; j++) {
+      await h.executeUpdate(eventUpdates.checklistItem as never, { args: [{ actor: actors.transferringTm, payload: j % 2 === 0 ? { itemId, state: 'done' } : { itemId, state: 'open', reason: 'done too early' } }] });
+    }
+  }
   // The window ends with no named worker: completed into the team queue, an open obligation.
   await suite.sleepUntil(calendar.atLocalTime(end, '18:00'));
   const before = await eventually(h, (x) => x.status === 'post-transfer');
