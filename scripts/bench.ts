@@ -6,7 +6,7 @@
 //   3. one worker process with many open transfers: time to process their starts, memory, and an
 //      update on a transfer evicted from the cache (bench/open-transfers.ts).
 // Sizes are for a 2-core machine: BENCH_LIFECYCLES (60), BENCH_CONCURRENCY (8), BENCH_OPEN (10000),
-// BENCH_CACHE (500, the worker's configured default); BENCH_ONLY=engine,lifecycle,open picks phases,
+// BENCH_CACHE (100, the worker's configured default); BENCH_ONLY=engine,lifecycle,open picks phases,
 // BENCH_PATHS=a,b,c and BENCH_SINKS=on,off the lifecycle's paths and sink settings (for profiling).
 import { createServer, type Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -36,7 +36,7 @@ import { ROOT } from './dev-secret';
 const LIFECYCLES = Number(process.env.BENCH_LIFECYCLES ?? 60);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const OPEN = Number(process.env.BENCH_OPEN ?? 10_000);
-const CACHE = Number(process.env.BENCH_CACHE ?? 500);
+const CACHE = Number(process.env.BENCH_CACHE ?? 100);
 const PHASES = new Set((process.env.BENCH_ONLY ?? 'engine,lifecycle,open').split(','));
 const PATHS = new Set((process.env.BENCH_PATHS ?? 'a,b,c').split(','));
 const SINKS = (process.env.BENCH_SINKS ?? 'on,off').split(',').filter((x): x is 'on' | 'off' => x === 'on' || x === 'off');

@@ -32,7 +32,7 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     workflowBundle: { codePath: bundlePath },
     activities: createActivities(opts.deps),
     dataConverter: dataConverterFor(opts.keyRing),
-    maxCachedWorkflows: opts.maxCachedWorkflows ?? 500,
+    maxCachedWorkflows: opts.maxCachedWorkflows ?? 100,
     shutdownGraceTime: opts.shutdownGraceTime ?? '20s',
   });
 }
