@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
+import pino from 'pino';
 import request from 'supertest';
 import { apiConnectionOptions } from '../../api/temporal-connection';
 import { londonToday, plusDays, tokenFor } from '../support/fixtures';
@@ -21,6 +22,9 @@ let impatientApp: ReturnType<typeof testApp>;
 let worker: { instance: Worker; running: Promise<void> } | undefined;
 let integration: string;
 let operator: string;
+/** What the API logged as unhandled (the cause of a 500), so that a failure shows it. */
+const unhandled: string[] = [];
+const logger = pino({ level: 'error' }, { write: (line: string) => void (/unhandled error/.test(line) && unhandled.push(line)) });
 
 async function startWorker() {
   const instance = await createTestWorker(env);
@@ -37,9 +41,9 @@ beforeAll(async () => {
   env = await createLocalEnv({ extraArgs: SHORT_LONG_POLL });
   connection = await Connection.connect(apiConnectionOptions(env.address));
   client = new Client({ connection, namespace: env.namespace ?? 'default', dataConverter: testDataConverter() });
-  app = testApp(client, { rateLimit: { limit: 1_000_000 }, readyPollerMaxAgeMs: 8_000 });
+  app = testApp(client, { rateLimit: { limit: 1_000_000 }, readyPollerMaxAgeMs: 8_000, logger });
   // Gives up on a missing worker within the test.
-  impatientApp = testApp(client, { rateLimit: { limit: 1_000_000 }, temporalTimeoutMs: 4_000, readyPollerMaxAgeMs: 8_000 });
+  impatientApp = testApp(client, { rateLimit: { limit: 1_000_000 }, temporalTimeoutMs: 4_000, readyPollerMaxAgeMs: 8_000, logger });
   integration = await tokenFor('lcs', ['integration']);
   operator = await tokenFor('ops-1', ['operator']);
   await startWorker();
@@ -56,7 +60,7 @@ const ALLOWED = new Set([200, 201, 409, 503]);
 
 function checkAnswers(answers: request.Response[]) {
   const statuses = answers.map((a) => a.status);
-  expect(statuses.filter((s) => !ALLOWED.has(s))).toEqual([]);
+  expect({ unexpected: statuses.filter((s) => !ALLOWED.has(s)), unhandled }).toEqual({ unexpected: [], unhandled: [] });
   for (const a of answers) {
     if (a.status >= 400) expectProblem(a);
     if (a.status === 503) {
@@ -116,7 +120,7 @@ async function retryUnanswered(answers: request.Response[], retry: (key: string)
     }
   };
   const retried = await Promise.all(keys.map(untilAnswered));
-  expect(retried.map((r) => r.status).filter((s) => s !== 200 && s !== 409)).toEqual([]);
+  expect({ unexpected: retried.map((r) => r.status).filter((s) => s !== 200 && s !== 409), unhandled }).toEqual({ unexpected: [], unhandled: [] });
   return retried;
 }
 
