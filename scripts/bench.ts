@@ -177,6 +177,10 @@ async function lifecycleBench(env: TestWorkflowEnvironment, native: NativeConnec
     );
   }
   console.log(`sinks received: ${mail.messages().length} emails, ${webhook.received()} webhook posts`);
+  for (const { sinks, r } of results) {
+    const steps = r.bySteps.slice(0, 4).map((x) => `${x.step} ${x.p50.toFixed(0)}/${x.p99.toFixed(0)}`).join(', ');
+    console.log(`slowest steps (p50/p99 ms), sinks ${sinks}, ${r.driver}: ${steps}`);
+  }
   for (const { sinks, r } of results.filter((x) => !x.r.driver.startsWith('c.'))) {
     const top = Object.entries(r.history.bytesByType).sort((x, y) => y[1] - x[1]).slice(0, 6);
     console.log(`history KB by event type, sinks ${sinks}, ${r.driver}: ${top.map(([t, b]) => `${t} ${(b / 1024).toFixed(1)}`).join(', ')}`);

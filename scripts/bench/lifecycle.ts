@@ -152,6 +152,8 @@ export interface LifecycleResult {
   billable: number;
   /** CPU ms per transfer: this process (API, client, worker) and the dev server. */
   cpu: { self: number; server: number };
+  /** Per-call p50/p99 by step (the start, each event name, the meeting by status), slowest p99 first. */
+  bySteps: { step: string; p50: number; p99: number }[];
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -169,13 +171,17 @@ export async function runLifecycles(opts: {
   steps: Step[];
 }): Promise<LifecycleResult> {
   const latencies: number[] = [];
+  const bySteps = new Map<string, number[]>();
   const runs: string[] = [];
-  const timed = async <T>(fn: () => Promise<T>): Promise<T> => {
+  const timed = async <T>(step: string, fn: () => Promise<T>): Promise<T> => {
     const t = performance.now();
     const value = await fn();
-    latencies.push(performance.now() - t);
+    const ms = performance.now() - t;
+    latencies.push(ms);
+    bySteps.set(step, [...(bySteps.get(step) ?? []), ms]);
     return value;
   };
+  const stepName = (step: Step) => (step.event === 'meeting' ? `meeting ${String(step.payload.status)}` : step.event);
   opts.counter.reset();
   let next = 0;
   const cpu0 = cpuMark();
@@ -184,8 +190,8 @@ export async function runLifecycles(opts: {
     Array.from({ length: opts.concurrency }, async () => {
       while (next < opts.transfers) {
         next += 1;
-        const workflowId = await timed(() => opts.driver.start(opts.request()));
-        for (const step of opts.steps) await timed(() => opts.driver.send(workflowId, step));
+        const workflowId = await timed('start', () => opts.driver.start(opts.request()));
+        for (const step of opts.steps) await timed(stepName(step), () => opts.driver.send(workflowId, step));
         runs.push(workflowId);
       }
     }),
@@ -211,6 +217,12 @@ export async function runLifecycles(opts: {
     calls: perTransfer,
     billable: billableActions(history, perTransfer),
     cpu: { self: cpu.self / opts.transfers, server: cpu.children / opts.transfers },
+    bySteps: [...bySteps]
+      .map(([step, ms]) => {
+        const sorted = [...ms].sort((a, b) => a - b);
+        return { step, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+      })
+      .sort((a, b) => b.p99 - a.p99),
   };
 }
 
