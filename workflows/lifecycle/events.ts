@@ -134,7 +134,7 @@ function unblock(m: TransferModel, now: string, by: 'decision' | 'checklist-item
 
 export const EVENT_STEPS: { [E in EventName]: EventStep<E> } = {
   *notification(m, { payload }, now) {
-    yield* tryFacts(m, { notifiedOn: payload.notifiedOn, windowEnd: payload.windowEnd ?? m.facts.windowEnd });
+    yield* tryFacts(m, { notifiedOn: payload.notifiedOn, windowEnd: payload.windowEnd ?? m.facts.windowEnd }, now);
     m.transfer.notifiedOn = payload.notifiedOn;
     if (payload.importantDates) m.facts.request = { ...m.facts.request, importantDates: payload.importantDates };
     go(m, 'T3', now);
@@ -250,7 +250,7 @@ export const EVENT_STEPS: { [E in EventName]: EventStep<E> } = {
   },
   *decision(m, { payload }, now) {
     const s = m.transfer;
-    yield* tryFacts(m, { decidedOn: payload.on, agreedTransferOn: payload.transferOn, agreedTasks: payload.agreedTasks, awaitingDecision: false });
+    yield* tryFacts(m, { decidedOn: payload.on, agreedTransferOn: payload.transferOn, agreedTasks: payload.agreedTasks, awaitingDecision: false }, now);
     s.decidedOn = payload.on;
     s.agreedTransferOn = payload.transferOn;
     s.agreedTasks = payload.agreedTasks;

@@ -58,22 +58,37 @@ export class Refusal extends Error {
   }
 }
 
+/**
+ * A step's last trial schedule, beside its draft (never in the model): the reschedule that follows
+ * takes it when the facts have not changed since, instead of asking for the same schedule again.
+ */
+const trials = new WeakMap<TransferModel, { facts: string; schedule: Schedule }>();
+
+/** The facts as a schedule is asked for now: as of `now` (or later), with the allocation flag of this moment. */
+function asked(m: TransferModel, facts: ScheduleFacts, now: string, asOf?: string): ScheduleFacts {
+  facts.asOf = [now, asOf ?? '', m.recurringMetThrough ?? ''].sort().pop()!;
+  facts.allocationPending = allocationPending(m);
+  return facts;
+}
+
 /** Computes a schedule for changed facts without keeping it; refuses on a rule violation. */
-export function* tryFacts(m: TransferModel, change: Partial<ScheduleFacts>): Asks<void> {
-  const candidate = { ...m.facts, ...change };
+export function* tryFacts(m: TransferModel, change: Partial<ScheduleFacts>, now: string): Asks<void> {
+  const candidate = asked(m, { ...m.facts, ...change }, now);
   const trial = yield* computeSchedule(candidate, m.digest?.policy);
   if (trial.violations.length) {
     const violations: RuleViolation[] = trial.violations;
     throw new Refusal('RuleViolation', violations.map((v) => `${v.rule}: ${v.message}`).join('; '), violations);
   }
   m.facts = candidate;
+  trials.set(m, { facts: JSON.stringify(candidate), schedule: trial });
 }
 
 /** A new schedule for the current facts, merged into the model. `asOf` later than now arms the next occurrence of a recurring obligation met early. */
 export function* reschedule(m: TransferModel, now: string, opts: { asOf?: string; newClocks?: boolean } = {}): Asks<Schedule> {
-  m.facts.asOf = [now, opts.asOf ?? '', m.recurringMetThrough ?? ''].sort().pop()!;
-  m.facts.allocationPending = allocationPending(m);
-  const next = frozen(yield* computeSchedule(m.facts, m.digest?.policy));
+  asked(m, m.facts, now, opts.asOf);
+  const trial = trials.get(m);
+  trials.delete(m);
+  const next = frozen(trial?.facts === JSON.stringify(m.facts) ? trial.schedule : yield* computeSchedule(m.facts, m.digest?.policy));
   const s = m.transfer;
   m.schedule = next;
   s.policyVersion = next.policyVersion;

@@ -4,7 +4,7 @@ import { answerState } from '../../../workflows/definitions';
 import { LIMITS, view } from '../../../workflows/lifecycle/model';
 import { applyEvent, rejectSignal } from '../../../workflows/lifecycle/step';
 import { validate } from '../../../workflows/lifecycle/validate';
-import { TODAY, WORKFLOW_ID, actors, at, islNotified, plus, run, step } from './harness';
+import { TODAY, WORKFLOW_ID, activities, actors, at, isl, islNotified, plus, run, started, step } from './harness';
 
 const ctx = { now: at(TODAY), workflowId: WORKFLOW_ID };
 
@@ -124,4 +124,22 @@ test('a step that requests an exception needing approval publishes it for the ap
   expect(held.transfer.onHold).toBe(true);
   const resumed = await step(held, 'exceptionRequest', actors.transferringTm, { exceptionId: 'r-1', kind: 'resume', reason: 'back home' });
   expect(resumed.effects.map((e) => e.message.snapshot.awaitingApproval)).toEqual([[]]);
+});
+
+test('a notification asks for one schedule when nothing changed after its trial, and the same model results', async () => {
+  const m = await started(isl());
+  const asked: string[] = [];
+  const counting = (payload: Record<string, unknown>) => run(applyEvent(m, 'notification', { actor: actors.transferringTm, payload }, ctx), (r) => {
+    asked.push(r.kind);
+    return false;
+  });
+  const once = await counting({ notifiedOn: TODAY });
+  expect(asked.filter((k) => k === 'computeSchedule')).toHaveLength(1);
+  // The trial's answer is the schedule a second computation would give for the same facts.
+  const fresh = await activities.computeSchedule({ ...once.model.facts, policy: once.model.digest!.policy });
+  expect(JSON.stringify(once.model.schedule)).toBe(JSON.stringify(fresh));
+  // Facts that change after the trial (the important dates) are asked for again.
+  asked.length = 0;
+  await counting({ notifiedOn: TODAY, importantDates: [{ what: 'court hearing', on: plus(TODAY, 20) }] });
+  expect(asked.filter((k) => k === 'computeSchedule')).toHaveLength(2);
 });
