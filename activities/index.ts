@@ -13,7 +13,7 @@ import {
   type WebhookSettings,
 } from './notifications';
 import { loadCalendar, type Calendar } from './policy/calendar/calendar';
-import { pinnedPolicy, policyDigest } from './policy/digest';
+import { pinnedDigest } from './policy/digest';
 import { policiesFrom, type PolicyRegistry } from './policy/registry';
 import { ScheduleEngine, scheduleEngines } from './policy/schedule';
 import type { Policy } from './policy/types';
@@ -130,8 +130,7 @@ export function createActivities(overrides: Partial<ActivityDeps> = {}) {
      * it starts under pinned (recorded in history, so a replay and every later step see it).
      */
     async loadPolicyDigest(input: { authority: AuthorityId; kind: string; policyVersion?: string }): Promise<PolicyDigest> {
-      const policy = policyOf(input.authority, input.policyVersion);
-      return { ...policyDigest(policy, input.kind), policy: pinnedPolicy(policy, input.kind) };
+      return pinnedDigest(policyOf(input.authority, input.policyVersion), input.kind);
     },
 
     /**
@@ -151,7 +150,7 @@ export function createActivities(overrides: Partial<ActivityDeps> = {}) {
       if (!policy.kinds.some((k) => k.id === input.kind && !k.outOfScope)) {
         return { missing: `${input.authority} policy version ${policy.policyVersion} has no transfer kind ${input.kind}` };
       }
-      return { digest: { ...policyDigest(policy, input.kind), policy: pinnedPolicy(policy, input.kind) } };
+      return { digest: pinnedDigest(policy, input.kind) };
     },
 
     /** Local activity: every clock, the window, the checklist and rule violations. */

@@ -19,8 +19,9 @@ export const KEY_ID_METADATA = 'encryption-key-id';
 export const COMPRESSION_METADATA = 'encryption-compression';
 export const DEFLATE = 'deflate-raw';
 const WITH_DICTIONARY = `${DEFLATE};dictionary=`;
-/** The compression marker of a payload sealed now. */
+/** The compression marker of a payload sealed now, and the dictionary it names. */
 export const DEFLATE_WITH_DICTIONARY = `${WITH_DICTIONARY}${CURRENT_DICTIONARY}`;
+const SEALING_DICTIONARY = DICTIONARIES.get(CURRENT_DICTIONARY);
 
 /** The dictionary a compression marker names: undefined for plain deflate; throws for a marker this codec does not read. */
 function dictionaryOf(compression: string, keyId: string): Buffer | undefined {
@@ -66,7 +67,7 @@ export class EncryptionCodec implements PayloadCodec {
       let plain: Uint8Array = temporal.api.common.v1.Payload.encode(payload).finish();
       let compression: string | undefined;
       if (this.compress && plain.length >= COMPRESS_FROM_BYTES) {
-        const deflated = deflateRawSync(plain, { dictionary: DICTIONARIES.get(CURRENT_DICTIONARY) });
+        const deflated = deflateRawSync(plain, { dictionary: SEALING_DICTIONARY });
         if (deflated.length < plain.length) {
           plain = deflated;
           compression = DEFLATE_WITH_DICTIONARY;

@@ -82,3 +82,8 @@ export function pinnedPolicy(policy: Policy, kindId: string): PinnedPolicy {
   };
   return JSON.parse(JSON.stringify(pinned)) as PinnedPolicy;
 }
+
+/** The digest a transfer keeps, with the version it runs under pinned in it. */
+export function pinnedDigest(policy: Policy, kindId: string): PolicyDigest {
+  return { ...policyDigest(policy, kindId), policy: pinnedPolicy(policy, kindId) };
+}

@@ -178,7 +178,9 @@ export async function runLifecycles(opts: {
     const value = await fn();
     const ms = performance.now() - t;
     latencies.push(ms);
-    bySteps.set(step, [...(bySteps.get(step) ?? []), ms]);
+    const list = bySteps.get(step);
+    if (list) list.push(ms);
+    else bySteps.set(step, [ms]);
     return value;
   };
   const stepName = (step: Step) => (step.event === 'meeting' ? `meeting ${String(step.payload.status)}` : step.event);

@@ -5,8 +5,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { calendar, envToday, sleepUntil } from '../support/time-skipping';
 import { islingtonCinToCla, plusDays, protocolTransfer } from '../support/fixtures';
 import { CONTINUE_AFTER_COMPLETION_AT_EVENTS } from '../../workflows/case-transfer';
-import { eventUpdates } from '../../workflows/definitions';
-import { actors, startTransfer, state, update } from '../support/workflow-driver';
+import { actors, lengthenHistory, startTransfer, state, update } from '../support/workflow-driver';
 
 export interface Scenario {
   name: string;
@@ -57,13 +56,7 @@ export const SCENARIOS: Scenario[] = [
       const end = plusDays(today, 14);
       const h = await startTransfer(env.client, isl(id, today, end), today);
       await update(h, 'acknowledgement', actors.receivingTm, {});
-      const itemId = (await state(h)).checklist[0].itemId;
-      while (((await h.fetchHistory()).events?.length ?? 0) < CONTINUE_AFTER_COMPLETION_AT_EVENTS) {
-        for (let i = 0; i < 10; i++) {
-          const payload = i % 2 === 0 ? { itemId, state: 'done' } : { itemId, state: 'open', reason: 'done too early' };
-          await h.executeUpdate(eventUpdates.checklistItem as never, { args: [{ actor: actors.transferringTm, payload }] });
-        }
-      }
+      await lengthenHistory(h, CONTINUE_AFTER_COMPLETION_AT_EVENTS);
       await sleepUntil(env, calendar.atLocalTime(end, '18:00'));
       // The second run has started and settled once its first answer comes.
       await update(h, 'allocation', actors.receivingTm, { receivingSocialWorker: { id: 'sw-jo', role: 'social-worker' } });

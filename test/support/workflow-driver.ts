@@ -102,3 +102,17 @@ export async function eventually(
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * Lengthens a transfer's history to at least `events`: its first checklist item done and reopened
+ * by the transferring manager, ten updates at a time.
+ */
+export async function lengthenHistory(handle: WorkflowHandle, events: number): Promise<void> {
+  const itemId = (await state(handle)).checklist[0].itemId;
+  while (((await handle.fetchHistory()).events?.length ?? 0) < events) {
+    for (let i = 0; i < 10; i++) {
+      const payload = i % 2 === 0 ? { itemId, state: 'done' } : { itemId, state: 'open', reason: 'done too early' };
+      await handle.executeUpdate(eventUpdates.checklistItem as never, { args: [{ actor: actors.transferringTm, payload }] });
+    }
+  }
+}

@@ -4,10 +4,10 @@
 // where the first stopped; one with a short history carries on in the same run.
 import { randomUUID } from 'node:crypto';
 import { CONTINUE_AFTER_COMPLETION_AT_EVENTS } from '../../workflows/case-transfer';
-import { SA, eventUpdates } from '../../workflows/definitions';
+import { SA } from '../../workflows/definitions';
 import { islingtonCinToCla, plusDays } from '../support/fixtures';
 import { calendar, timeSkippingSuite } from '../support/time-skipping';
-import { actors, eventually, signal, startTransfer, state, update, updateResult } from '../support/workflow-driver';
+import { actors, eventually, lengthenHistory, signal, startTransfer, state, update, updateResult } from '../support/workflow-driver';
 
 const suite = timeSkippingSuite();
 
@@ -51,12 +51,7 @@ test('once only post-transfer obligations remain a long history continues as new
   const ack = await updateResult(h, 'acknowledgement', actors.receivingTm, {}, 'ack-1');
   expect(ack).toMatchObject({ status: 'acknowledged', eventId: 'ack-1' });
   // A long history before completion: one checklist item done and reopened until it is long enough.
-  const itemId = (await state(h)).checklist[0].itemId;
-  for (let i = 0; ((await h.fetchHistory()).events?.length ?? 0) < CONTINUE_AFTER_COMPLETION_AT_EVENTS; i++) {
-    for (let j = 0; j < 10; j++) {
-      await h.executeUpdate(eventUpdates.checklistItem as never, { args: [{ actor: actors.transferringTm, payload: j % 2 === 0 ? { itemId, state: 'done' } : { itemId, state: 'open', reason: 'done too early' } }] });
-    }
-  }
+  await lengthenHistory(h, CONTINUE_AFTER_COMPLETION_AT_EVENTS);
   // The window ends with no named worker: completed into the team queue, an open obligation.
   await suite.sleepUntil(calendar.atLocalTime(end, '18:00'));
   const before = await eventually(h, (x) => x.status === 'post-transfer');

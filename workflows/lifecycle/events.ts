@@ -134,11 +134,11 @@ function unblock(m: TransferModel, now: string, by: 'decision' | 'checklist-item
 
 export const EVENT_STEPS: { [E in EventName]: EventStep<E> } = {
   *notification(m, { payload }, now) {
-    yield* tryFacts(m, { notifiedOn: payload.notifiedOn, windowEnd: payload.windowEnd ?? m.facts.windowEnd }, now);
+    const trial = yield* tryFacts(m, { notifiedOn: payload.notifiedOn, windowEnd: payload.windowEnd ?? m.facts.windowEnd }, now);
     m.transfer.notifiedOn = payload.notifiedOn;
     if (payload.importantDates) m.facts.request = { ...m.facts.request, importantDates: payload.importantDates };
     go(m, 'T3', now);
-    yield* reschedule(m, now);
+    yield* reschedule(m, now, { trial });
     meetDeadlines(m, now, 'notification', undefined, payload.notifiedOn);
     return `notified on ${payload.notifiedOn}`;
   },
@@ -250,13 +250,13 @@ export const EVENT_STEPS: { [E in EventName]: EventStep<E> } = {
   },
   *decision(m, { payload }, now) {
     const s = m.transfer;
-    yield* tryFacts(m, { decidedOn: payload.on, agreedTransferOn: payload.transferOn, agreedTasks: payload.agreedTasks, awaitingDecision: false }, now);
+    const trial = yield* tryFacts(m, { decidedOn: payload.on, agreedTransferOn: payload.transferOn, agreedTasks: payload.agreedTasks, awaitingDecision: false }, now);
     s.decidedOn = payload.on;
     s.agreedTransferOn = payload.transferOn;
     s.agreedTasks = payload.agreedTasks;
     if (s.blocked?.by === 'decision') unblock(m, now, 'decision');
     if (!s.blocked) go(m, 'T3.decision', now);
-    yield* reschedule(m, now, { newClocks: true });
+    yield* reschedule(m, now, { newClocks: true, trial });
     meetDeadlines(m, now, 'decision', undefined, payload.on);
     return `decision recorded on ${payload.on}`;
   },

@@ -100,8 +100,8 @@ export function initialModel(input: StartTransferInput, now: string): TransferMo
 /**
  * A copy to work on: a step that fails part-way leaves the committed model untouched. The policy
  * digest (the pinned policy with it) and the last schedule are only ever replaced whole, never
- * changed in place (they are frozen when they arrive), so the copy shares them: copying the pinned
- * policy on every step was most of a step's own cost.
+ * changed in place (they are frozen when they arrive), so the copy shares them rather than copying
+ * the pinned policy on every step.
  */
 export function draft(model: TransferModel): TransferModel {
   const { digest, schedule, ...rest } = model;

@@ -58,11 +58,11 @@ export class Refusal extends Error {
   }
 }
 
-/**
- * A step's last trial schedule, beside its draft (never in the model): the reschedule that follows
- * takes it when the facts have not changed since, instead of asking for the same schedule again.
- */
-const trials = new WeakMap<TransferModel, { facts: string; schedule: Schedule }>();
+/** A trial schedule and the facts it was asked for: the reschedule after it takes it when the facts are still those. */
+export interface Trial {
+  facts: string;
+  schedule: Schedule;
+}
 
 /** The facts as a schedule is asked for now: as of `now` (or later), with the allocation flag of this moment. */
 function asked(m: TransferModel, facts: ScheduleFacts, now: string, asOf?: string): ScheduleFacts {
@@ -72,7 +72,7 @@ function asked(m: TransferModel, facts: ScheduleFacts, now: string, asOf?: strin
 }
 
 /** Computes a schedule for changed facts without keeping it; refuses on a rule violation. */
-export function* tryFacts(m: TransferModel, change: Partial<ScheduleFacts>, now: string): Asks<void> {
+export function* tryFacts(m: TransferModel, change: Partial<ScheduleFacts>, now: string): Asks<Trial> {
   const candidate = asked(m, { ...m.facts, ...change }, now);
   const trial = yield* computeSchedule(candidate, m.digest?.policy);
   if (trial.violations.length) {
@@ -80,14 +80,16 @@ export function* tryFacts(m: TransferModel, change: Partial<ScheduleFacts>, now:
     throw new Refusal('RuleViolation', violations.map((v) => `${v.rule}: ${v.message}`).join('; '), violations);
   }
   m.facts = candidate;
-  trials.set(m, { facts: JSON.stringify(candidate), schedule: trial });
+  return { facts: JSON.stringify(candidate), schedule: trial };
 }
 
-/** A new schedule for the current facts, merged into the model. `asOf` later than now arms the next occurrence of a recurring obligation met early. */
-export function* reschedule(m: TransferModel, now: string, opts: { asOf?: string; newClocks?: boolean } = {}): Asks<Schedule> {
+/**
+ * A new schedule for the current facts, merged into the model. `asOf` later than now arms the next
+ * occurrence of a recurring obligation met early; a `trial` for the same facts is taken as it is.
+ */
+export function* reschedule(m: TransferModel, now: string, opts: { asOf?: string; newClocks?: boolean; trial?: Trial } = {}): Asks<Schedule> {
   asked(m, m.facts, now, opts.asOf);
-  const trial = trials.get(m);
-  trials.delete(m);
+  const { trial } = opts;
   const next = frozen(trial?.facts === JSON.stringify(m.facts) ? trial.schedule : yield* computeSchedule(m.facts, m.digest?.policy));
   const s = m.transfer;
   m.schedule = next;
