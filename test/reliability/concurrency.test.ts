@@ -125,8 +125,9 @@ async function retryUnanswered(answers: request.Response[], retry: (key: string)
 }
 
 test('/readyz: ready with a worker polling; 503 naming the worker on a task queue nobody polls', async () => {
-  const ready = await request(app).get('/readyz');
-  expect(ready.status).toBe(200);
+  // The worker has just started: ready once its first poll reaches the server.
+  const ready = await eventually(() => request(app).get('/readyz'), (r) => r.status === 200, 30_000);
+  expect({ status: ready.status, body: ready.body }).toMatchObject({ status: 200 });
   expect(ready.body).toMatchObject({ status: 'ready', temporal: 'reachable', worker: 'polling' });
 
   const client = new Client({ connection, namespace: env.namespace ?? 'default', dataConverter: testDataConverter() });
