@@ -27,7 +27,8 @@ export interface BatchDelivery {
 /** How far a retried batch got last time (its last heartbeat), or 0 outside an activity. */
 function batchProgress(): number {
   try {
-    const [done] = (Context.current().info.heartbeatDetails ?? []) as unknown[];
+    // The SDK hands over the first detail of the last heartbeat itself, not the list of details.
+    const done: unknown = Context.current().info.heartbeatDetails;
     return typeof done === 'number' ? done : 0;
   } catch {
     return 0;
@@ -36,7 +37,9 @@ function batchProgress(): number {
 
 function heartbeat(done: number): void {
   try {
-    Context.current().heartbeat(done);
+    // A local activity (the delivery's first try) has no heartbeat: core would refuse it and log a warning.
+    const context = Context.current();
+    if (!context.info.isLocal) context.heartbeat(done);
   } catch {
     // Called outside an activity (a unit test): nothing to record.
   }
