@@ -12,6 +12,7 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
   type SignalDefinition,
@@ -376,19 +377,36 @@ export async function caseTransfer(input: CaseTransferInput): Promise<TransferSt
     (isCompleted(model) && !model.continuedAfterCompletion && workflowInfo().historyLength >= CONTINUE_AFTER_COMPLETION_AT_EVENTS);
   const quiet = () => !busy && allHandlersFinished() && outbox.webhook.length === 0 && outbox.email.length === 0;
   const shouldContinue = () => !isTerminal(model) && continueDue() && quiet();
+  // The durable timers started and not yet fired. One that fires no later than the time wanted
+  // serves for it: waking early only looks again, while cancelling it and starting a later one
+  // costs a billed timer and two history events each time the nearest due time moves later (as it
+  // does at most steps, a deadline met making the next one the nearest).
+  const alarms: { at: number; rang: boolean }[] = [];
+  function alarmAt(at: number): { at: number; rang: boolean } {
+    let earlier: { at: number; rang: boolean } | undefined;
+    for (const a of alarms) if (a.at <= at && (!earlier || a.at > earlier.at)) earlier = a;
+    if (earlier) return earlier;
+    const alarm = { at, rang: false };
+    alarms.push(alarm);
+    void sleep(Math.max(at - Date.now(), 1)).then(() => {
+      alarm.rang = true;
+      alarms.splice(alarms.indexOf(alarm), 1);
+    });
+    return alarm;
+  }
   // A timer whose step failed (nothing committed) is tried again later; the others wait behind it.
   let retry: { timer: Timer; at: number } | undefined;
   while (isReady(model) && !isTerminal(model) && !shouldContinue()) {
     const due = nextTimer(model);
-    // Re-arm only when the nearest timer changes: most events leave it where it was, and a
-    // cancelled and restarted timer costs two history events each time.
     const wake = () => !sameTimer(nextTimer(model), due) || isTerminal(model) || shouldContinue();
     const at = due && retry && sameTimer(due, retry.timer) ? retry.at : due?.at;
-    const changed = at !== undefined ? await condition(wake, Math.max(at - Date.now(), 1)) : await condition(wake);
-    if (changed || !due) continue;
+    const alarm = at !== undefined ? alarmAt(at) : undefined;
+    await condition(() => wake() || Boolean(alarm?.rang));
+    if (!alarm?.rang || at === undefined || !due) continue;
     await locked(async () => {
-      // A handler may have run while this timer waited for the lock: fire only what is still due.
-      if (isTerminal(model) || !sameTimer(nextTimer(model), due) || due.at > Date.now()) return;
+      // A handler may have run while this timer waited for the lock, or the alarm rang early (it
+      // was started for a nearer time): fire only what is still due.
+      if (isTerminal(model) || !sameTimer(nextTimer(model), due) || at > Date.now()) return;
       try {
         const result = await run(applyTimer(model, due, ctx()));
         if (result) commit(result);

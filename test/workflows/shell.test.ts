@@ -1,8 +1,12 @@
 // The workflow shell on the time-skipping server: a signal claiming the system actor is kept as
 // rejected, and a completed transfer with a long history continues as new carrying its model
 // (deadlines, applied event ids, message sequence, search attributes) into a run that carries on
-// where the first stopped; one with a short history carries on in the same run.
+// where the first stopped; one with a short history carries on in the same run. And the clock
+// keeps a started timer when the nearest due time moves later: it rings early, and only then is the
+// next one started.
 import { randomUUID } from 'node:crypto';
+import type { WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { CONTINUE_AFTER_COMPLETION_AT_EVENTS } from '../../workflows/case-transfer';
 import { SA } from '../../workflows/definitions';
 import { islingtonCinToCla, plusDays } from '../support/fixtures';
@@ -10,6 +14,17 @@ import { calendar, timeSkippingSuite } from '../support/time-skipping';
 import { actors, eventually, lengthenHistory, signal, startTransfer, state, update, updateResult } from '../support/workflow-driver';
 
 const suite = timeSkippingSuite();
+const { EventType } = temporal.api.enums.v1;
+
+/** How many timers the run started, fired and cancelled so far. */
+async function timerEvents(h: WorkflowHandle) {
+  const events = (await h.fetchHistory()).events ?? [];
+  const count = (type: number) => events.filter((e) => e.eventType === type).length;
+  return { started: count(EventType.EVENT_TYPE_TIMER_STARTED), fired: count(EventType.EVENT_TYPE_TIMER_FIRED), cancelled: count(EventType.EVENT_TYPE_TIMER_CANCELED) };
+}
+
+const nearestDue = (s: { deadlines: { state: string; due: string }[] }) =>
+  s.deadlines.filter((d) => d.state === 'pending').map((d) => d.due).sort()[0];
 
 function isl(today: string, end: string) {
   return islingtonCinToCla({ transferId: randomUUID(), notifiedOn: today, windowEnd: end, trigger: { event: 'first-cla-review', date: plusDays(today, 35) } });
@@ -79,4 +94,31 @@ test('once only post-transfer obligations remain a long history continues as new
   expect(allocated.status).toBe('completed');
   expect(allocated.history.map((e) => e.event).slice(-2)).toEqual(['timer:completion', 'allocation']);
   expect((await h.describe()).runId).toBe(current.runId);
+}, 90_000);
+
+test('the nearest due time moving later keeps the started timer: it rings early, the next is started then, and the window end still completes on time', async () => {
+  const today = await suite.today();
+  const end = plusDays(today, 14);
+  const h = await startTransfer(suite.env.client, isl(today, end), today);
+  const started = await state(h);
+  const firstDue = nearestDue(started);
+  expect(firstDue).toBeDefined();
+
+  // The acknowledgement meets the nearest deadline: what is due next is later, and no timer moves.
+  const acknowledged = await update(h, 'acknowledgement', actors.receivingTm, {});
+  expect(acknowledged.deadlines.find((d) => d.due === firstDue)?.state).not.toBe('pending');
+  expect((nearestDue(acknowledged) ?? end) > firstDue).toBe(true);
+  expect(await timerEvents(h)).toEqual({ started: 1, fired: 0, cancelled: 0 });
+
+  // The first timer rings at the deadline met meanwhile: nothing fires, the next timer starts.
+  await suite.sleepUntil(firstDue);
+  const early = await eventually(h, () => true);
+  expect(early.history.map((e) => e.event)).toEqual(acknowledged.history.map((e) => e.event));
+  expect(early.deadlines.filter((d) => d.state === 'missed')).toEqual([]);
+  expect(await timerEvents(h)).toEqual({ started: 2, fired: 1, cancelled: 0 });
+
+  // The window end completes the transfer on the timer started then.
+  await suite.sleepUntil(calendar.atLocalTime(end, '18:00'));
+  const completed = await eventually(h, (x) => x.status === 'post-transfer' || x.status === 'completed');
+  expect(completed.completion).toMatchObject({ how: 'window-end', effectiveOn: end });
 }, 90_000);
