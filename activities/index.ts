@@ -129,11 +129,14 @@ export function createActivities(overrides: Partial<ActivityDeps> = {}) {
 
   return {
     /**
-     * Local activity, once at start: the policy facts a running transfer keeps, with the version
-     * it starts under pinned (recorded in history, so a replay and every later step see it).
+     * Local activity, once at start: the policy facts a running transfer keeps, with the version it
+     * starts under pinned (recorded in history, so a replay and every later step see it), and the
+     * first schedule under that pinned copy, as every later step computes it.
      */
-    async loadPolicyDigest(input: { authority: AuthorityId; kind: string; policyVersion?: string }): Promise<PolicyDigest> {
-      return pinnedDigest(policyOf(input.authority, input.policyVersion), input.kind);
+    async firstSchedule(input: { authority: AuthorityId; kind: string; facts: ScheduleFacts; policyVersion?: string }): Promise<{ digest: PolicyDigest; schedule: Schedule }> {
+      const digest = pinnedDigest(policyOf(input.authority, input.policyVersion), input.kind);
+      const schedule = engineFor(policyOf(input.authority, undefined, digest.policy), true).compute(input.facts);
+      return { digest, schedule };
     },
 
     /**

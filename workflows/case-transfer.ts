@@ -147,8 +147,8 @@ export async function caseTransfer(input: CaseTransferInput): Promise<TransferSt
 
   async function perform(r: Request): Promise<unknown> {
     switch (r.kind) {
-      case 'loadPolicyDigest':
-        return policy.loadPolicyDigest(r.input);
+      case 'firstSchedule':
+        return policy.firstSchedule(r.input);
       case 'migrationDigest':
         return policy.migrationDigest(r.input);
       case 'computeSchedule':

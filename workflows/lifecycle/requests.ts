@@ -20,7 +20,7 @@ import {
 import { allocationPending, frozen, specFor, type TransferModel } from './model';
 
 export type Request =
-  | { kind: 'loadPolicyDigest'; input: { authority: AuthorityId; kind: string } }
+  | { kind: 'firstSchedule'; input: { authority: AuthorityId; kind: string; facts: ScheduleFacts } }
   | { kind: 'migrationDigest'; input: { authority: AuthorityId; kind: string; asOf: string; policyVersion?: string } }
   | { kind: 'computeSchedule'; input: ScheduleFacts & { policy?: PinnedPolicy } }
   | { kind: 'escalationRespondBy'; input: { authority: AuthorityId; raisedAt: string; reason?: string; policy?: PinnedPolicy } }
@@ -28,9 +28,6 @@ export type Request =
 
 export type Asks<T> = Generator<Request, T, unknown>;
 
-export function* loadDigest(authority: AuthorityId, kind: string): Asks<PolicyDigest> {
-  return frozen((yield { kind: 'loadPolicyDigest', input: { authority, kind } }) as PolicyDigest);
-}
 /** A schedule under the transfer's pinned policy (`policy`), never the file in force now. */
 export function* computeSchedule(facts: ScheduleFacts, policy?: PinnedPolicy): Asks<Schedule> {
   const input = JSON.parse(JSON.stringify(facts)) as ScheduleFacts & { policy?: PinnedPolicy };
@@ -81,6 +78,18 @@ export function* tryFacts(m: TransferModel, change: Partial<ScheduleFacts>, now:
   }
   m.facts = candidate;
   return { facts: JSON.stringify(candidate), schedule: trial };
+}
+
+/**
+ * The start's one request: the digest of the policy in force, pinned, and the first schedule under
+ * it, as a trial the start's reschedule takes (its facts do not depend on the digest: nothing is
+ * completed yet, so no allocation is pending).
+ */
+export function* firstSchedule(m: TransferModel, now: string): Asks<{ digest: PolicyDigest; trial: Trial }> {
+  const facts = asked(m, m.facts, now);
+  const input = { authority: m.transfer.authority, kind: m.transfer.kind, facts: JSON.parse(JSON.stringify(facts)) as ScheduleFacts };
+  const answer = (yield { kind: 'firstSchedule', input }) as { digest: PolicyDigest; schedule: Schedule };
+  return { digest: frozen(answer.digest), trial: { facts: JSON.stringify(facts), schedule: answer.schedule } };
 }
 
 /**

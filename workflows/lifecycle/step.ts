@@ -18,7 +18,7 @@ import type {
 } from '../contract';
 import { EVENT_STEPS } from './events';
 import { LIMITS, SYSTEM_ACTOR, draft, initialModel, regionsView, specFor, type TransferModel } from './model';
-import { loadDigest, meetDeadlines, reschedule, type Asks, type Refusal } from './requests';
+import { firstSchedule, meetDeadlines, reschedule, type Asks, type Refusal } from './requests';
 import { migrate, validateMigration } from './migration';
 import { fireTimer, type Timer } from './timers';
 import { go } from './transitions';
@@ -100,20 +100,21 @@ function accepted(m: TransferModel, ctx: StepContext, event: string, actor: Acto
   return { model: m, effects: [effect], result: { status: m.transfer.status, version: m.version, detail, eventId, answer } };
 }
 
-/** T1 (and T2, T3, T18 when the start says so): the policy digest, the first schedule, the first message. */
+/** T1 (and T2, T3, T18 when the start says so): the policy digest and the first schedule (one request), the first message. */
 export function* start(input: StartTransferInput, ctx: StepContext): Asks<StepResult> {
   const { now } = ctx;
   const m = initialModel(input, now);
   const s = m.transfer;
   const req = input.request;
   go(m, 'T1', now);
-  const digest = (m.digest = yield* loadDigest(req.authority, req.kind));
+  const opening = yield* firstSchedule(m, now);
+  const digest = (m.digest = opening.digest);
   if (m.facts.notifiedOn) {
     s.notifiedOn = m.facts.notifiedOn;
     go(m, 'T3.start', now);
   } else if (req.decidedOn && digest.usesDecision && !digest.usesWindow) go(m, 'T3.start', now);
   else go(m, 'T2', now);
-  const schedule = yield* reschedule(m, now);
+  const schedule = yield* reschedule(m, now, { trial: opening.trial });
   if (s.notifiedOn) meetDeadlines(m, now, 'notification', undefined, s.notifiedOn);
   const blocker = digest.blockedUntil;
   // T18: held from the start until the policy's blocker clears (no decision has been recorded yet).

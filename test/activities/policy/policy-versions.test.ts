@@ -36,8 +36,12 @@ test('schedule, digest and escalation follow the named version, else the one in 
   const pinned = await activities.computeSchedule({ ...facts, policyVersion: '2026-01-01.1' });
   expect([pinned.policyVersion, due(pinned)]).toEqual(['2026-01-01.1', plusDays(today, 14)]);
 
-  expect((await activities.loadPolicyDigest({ authority: 'somerset', kind: 'som-at-to-sg', policyVersion: '2026-01-01.1' })).policyVersion).toBe('2026-01-01.1');
-  expect((await activities.loadPolicyDigest({ authority: 'somerset', kind: 'som-at-to-sg' })).policyVersion).toBe(`${today}.1`);
+  // The start pins a version and computes its first schedule under that same version.
+  const first = (policyVersion?: string) => activities.firstSchedule({ authority: 'somerset', kind: 'som-at-to-sg', facts, policyVersion });
+  const startedOld = await first('2026-01-01.1');
+  expect([startedOld.digest.policyVersion, startedOld.schedule.policyVersion, due(startedOld.schedule)]).toEqual(['2026-01-01.1', '2026-01-01.1', plusDays(today, 14)]);
+  const startedNew = await first();
+  expect([startedNew.digest.policyVersion, startedNew.schedule.policyVersion, due(startedNew.schedule)]).toEqual([`${today}.1`, `${today}.1`, plusDays(today, 10)]);
 
   const raisedAt = '2027-03-01T10:00:00.000Z'; // a Monday
   expect(await activities.escalationRespondBy({ authority: 'somerset', raisedAt, policyVersion: '2026-01-01.1' })).toBe('2027-03-04T00:00:00.000Z');

@@ -34,8 +34,8 @@ async function startedOnOriginal(): Promise<TransferModel> {
   const input: StartTransferInput = { request: som(), requestHash: 'h', startedBy: actors.integration, receivedOn: TODAY };
   const m = (await run(start(input, ctx(at(plus(TODAY, -2)))))).model;
   // The start read the version in force at the wall clock: pin the original as if started before the change.
-  const pinned = await activities.loadPolicyDigest({ authority: 'somerset', kind: 'som-at-to-sg', policyVersion: original.policyVersion });
-  return { ...m, digest: pinned };
+  const { digest } = await activities.firstSchedule({ authority: 'somerset', kind: 'som-at-to-sg', facts: m.facts, policyVersion: original.policyVersion });
+  return { ...m, digest };
 }
 
 test('only an operator may migrate, only a running transfer, only to a well-formed version other than its own', async () => {

@@ -2,9 +2,9 @@
 // actor cannot be claimed, repeats are applied once, and what the model keeps is bounded.
 import { answerState } from '../../../workflows/definitions';
 import { LIMITS, view } from '../../../workflows/lifecycle/model';
-import { applyEvent, rejectSignal } from '../../../workflows/lifecycle/step';
+import { applyEvent, rejectSignal, start } from '../../../workflows/lifecycle/step';
 import { validate } from '../../../workflows/lifecycle/validate';
-import { TODAY, WORKFLOW_ID, activities, actors, at, isl, islNotified, plus, run, started, step } from './harness';
+import { TODAY, WORKFLOW_ID, activities, actors, at, isl, islNotified, lbbd, plus, run, som, started, step, swk, unn } from './harness';
 
 const ctx = { now: at(TODAY), workflowId: WORKFLOW_ID };
 
@@ -124,6 +124,21 @@ test('a step that requests an exception needing approval publishes it for the ap
   expect(held.transfer.onHold).toBe(true);
   const resumed = await step(held, 'exceptionRequest', actors.transferringTm, { exceptionId: 'r-1', kind: 'resume', reason: 'back home' });
   expect(resumed.effects.map((e) => e.message.snapshot.awaitingApproval)).toEqual([[]]);
+});
+
+test('a start asks once, for the pinned digest and the first schedule together, and keeps the schedule that request gave', async () => {
+  for (const req of [isl(), isl({ notifiedOn: TODAY, windowEnd: plus(TODAY, 30) }), som(), swk(), unn(), lbbd()]) {
+    const asked: string[] = [];
+    const input = { request: req, requestHash: 'h', startedBy: actors.integration, receivedOn: TODAY };
+    const { model } = await run(start(input, ctx), (r) => {
+      asked.push(r.kind);
+      return false;
+    });
+    expect({ kind: req.kind, asked }).toEqual({ kind: req.kind, asked: ['firstSchedule'] });
+    // The same schedule every later step would compute from the pinned copy and these facts.
+    const fresh = await activities.computeSchedule({ ...model.facts, policy: model.digest!.policy });
+    expect(JSON.stringify(model.schedule)).toBe(JSON.stringify(fresh));
+  }
 });
 
 test('a notification asks for one schedule when nothing changed after its trial, and the same model results', async () => {
