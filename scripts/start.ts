@@ -12,7 +12,7 @@ import { NativeConnection, Runtime } from '@temporalio/worker';
 import { ConfigError, keyRingOf, loadConfig, type Config } from '../config';
 import { startApi } from '../api/main';
 import { nativeConnectionOptions, temporalSettings } from '../config/temporal';
-import { deliverySettings } from '../activities/notifications';
+import { closeMailTransports, deliverySettings } from '../activities/notifications';
 import { startMailCatcher, type MailCatcher } from '../activities/notifications/mail-catcher';
 import { createWorker } from '../worker/create-worker';
 import { searchAttributeFlags } from '../workflows/definitions';
@@ -212,6 +212,7 @@ async function main(): Promise<void> {
     stop: async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await workerDone;
+      closeMailTransports();
     },
   });
   workerDone.catch((err: Error) => {

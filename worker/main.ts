@@ -1,5 +1,6 @@
 // The worker process: polls the case-transfers task queue until SIGTERM/SIGINT, then drains.
 import { NativeConnection, Runtime } from '@temporalio/worker';
+import { closeMailTransports } from '../activities/notifications';
 import { keyRingOf, loadConfig } from '../config';
 import { nativeConnectionOptions, temporalSettings } from '../config/temporal';
 import { createWorker } from './create-worker';
@@ -23,6 +24,7 @@ export async function runWorker(): Promise<void> {
     // The Runtime's default shutdown signals (SIGINT, SIGTERM, ...) make run() resolve after draining.
     await worker.run();
   } finally {
+    closeMailTransports();
     await connection.close();
   }
 }

@@ -3,7 +3,7 @@
 export { PERMANENT_DELIVERY_ERROR, isPermanentDeliveryError, permanentDeliveryError } from './errors';
 export { deliverySettings, publicBaseUrl, type DeliverySettings, type MailSettings, type WebhookSettings } from './settings';
 export { composeNotices, type Notice, type NoticeKind } from './content';
-export { sendNotifications, classifySmtpError, idempotencyKey, messageIdFor, type SendResult } from './mailer';
+export { sendNotifications, closeMailTransports, classifySmtpError, idempotencyKey, messageIdFor, type SendResult } from './mailer';
 export { postWebhookEvent, classifyHttpStatus, type HttpOutcome } from './webhook';
 export {
   IDEMPOTENCY_HEADER,

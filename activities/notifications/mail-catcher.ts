@@ -46,6 +46,8 @@ export interface MailCatcher {
   smtpPort: number;
   uiUrl?: string;
   messages(): CaughtMessage[];
+  /** How many SMTP sessions senders have opened. */
+  sessions(): number;
   clear(): void;
   /** Resolves with the messages once `predicate` holds, or rejects after `timeoutMs`. */
   waitFor(predicate: (messages: CaughtMessage[]) => boolean, timeoutMs?: number): Promise<CaughtMessage[]>;
@@ -142,6 +144,7 @@ export async function startMailCatcher(opts: MailCatcherOptions = {}): Promise<M
   const store: CaughtMessage[] = [];
   const waiters = new Set<() => void>();
   let nextId = 1;
+  let sessions = 0;
 
   const smtp = new SMTPServer({
     logger: false,
@@ -149,7 +152,13 @@ export async function startMailCatcher(opts: MailCatcherOptions = {}): Promise<M
     // Plain text on loopback: no STARTTLS, so no self-signed certificate in the way.
     disabledCommands: ['STARTTLS'],
     authOptional: true,
+    // Senders keep their sessions open between messages: closing drops them instead of waiting.
+    closeTimeout: 100,
     size: 10 * 1024 * 1024,
+    onConnect(_session, callback) {
+      sessions += 1;
+      callback();
+    },
     onAuth(_auth, _session, callback) {
       callback(null, { user: 'dev' });
     },
@@ -210,6 +219,7 @@ export async function startMailCatcher(opts: MailCatcherOptions = {}): Promise<M
     smtpPort,
     uiUrl,
     messages: () => [...store],
+    sessions: () => sessions,
     clear: () => void store.splice(0, store.length),
     waitFor(predicate, timeoutMs = 15_000) {
       return new Promise((resolve, reject) => {

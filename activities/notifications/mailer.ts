@@ -2,7 +2,7 @@
 // with a Message-ID derived from (workflowId, sequence, notice, recipient): a retried activity sends
 // the same ids again, which mail systems and the catcher can deduplicate.
 import { createHash } from 'node:crypto';
-import { createTransport, type NodemailerError, type SendMailOptions } from 'nodemailer';
+import { createTransport, type NodemailerError, type SendMailOptions, type Transporter } from 'nodemailer';
 import type { TransferEventMessage } from '../../workflows/definitions';
 import { composeNotices, type Notice } from './content';
 import { permanentDeliveryError } from './errors';
@@ -50,6 +50,43 @@ function describe(err: unknown): string {
   return e?.response ?? (e?.message || String(err));
 }
 
+/** SMTP sessions one worker keeps open at once to a server. */
+const SESSIONS_PER_SERVER = 3;
+const transports = new Map<string, Transporter>();
+
+/**
+ * One pooled transport per SMTP server, shared by every delivery on this worker: many servers
+ * pause before their greeting (100 ms and more) to catch clients that talk too early, a price a
+ * new session per step paid before each step's answer. A session idle for `timeoutMs` is closed.
+ */
+function transportFor(settings: MailSettings): Transporter {
+  const key = JSON.stringify([settings.smtpUrl, settings.timeoutMs]);
+  let transport = transports.get(key);
+  if (!transport) {
+    transport = createTransport({
+      url: settings.smtpUrl,
+      pool: true,
+      maxConnections: SESSIONS_PER_SERVER,
+      // A dropped connection fails the activity, and Temporal retries it: no second retry loop here.
+      maxRequeues: 0,
+      connectionTimeout: settings.timeoutMs,
+      greetingTimeout: settings.timeoutMs,
+      socketTimeout: settings.timeoutMs,
+      dnsTimeout: settings.timeoutMs,
+    });
+    // A session that fails is dropped from the pool and its send fails: the event is only noise.
+    transport.on('error', () => undefined);
+    transports.set(key, transport);
+  }
+  return transport;
+}
+
+/** Closes every SMTP session this process holds (at shutdown). */
+export function closeMailTransports(): void {
+  for (const transport of transports.values()) transport.close();
+  transports.clear();
+}
+
 export async function sendNotifications(settings: MailSettings, message: TransferEventMessage): Promise<SendResult> {
   const organizer = parseMailbox(settings.from);
   const notices = composeNotices(message, { publicBaseUrl: settings.publicBaseUrl, invite: settings.invite, organizer });
@@ -67,50 +104,36 @@ export async function sendNotifications(settings: MailSettings, message: Transfe
 
   let transient: string | undefined;
   if (outgoing.length > 0) {
-    const transport = createTransport({
-      url: settings.smtpUrl,
-      pool: true,
-      maxConnections: 1,
-      // A dropped connection fails the activity, and Temporal retries it: no second retry loop here.
-      maxRequeues: 0,
-      connectionTimeout: settings.timeoutMs,
-      greetingTimeout: settings.timeoutMs,
-      socketTimeout: settings.timeoutMs,
-      dnsTimeout: settings.timeoutMs,
-    });
-    try {
-      for (const { notice, to } of outgoing) {
-        const key = idempotencyKey(message, notice, to.address);
-        const mail: SendMailOptions = {
-          from: settings.from,
-          to: to.name ? { name: to.name, address: to.address } : to.address,
-          subject: notice.subject,
-          text: notice.text,
-          html: notice.html,
-          messageId: messageIdFor(key, settings.from),
-          headers: {
-            'X-Case-Transfers-Key': key,
-            'X-Case-Transfers-Event': `${message.workflowId}:${message.sequence}`,
-          },
-          attachments: notice.invite
-            ? [{ filename: notice.invite.filename, content: notice.invite.content, contentType: 'text/calendar; charset=utf-8; method=PUBLISH' }]
-            : undefined,
-        };
-        try {
-          await transport.sendMail(mail);
-          result.sent += 1;
-        } catch (err) {
-          if (classifySmtpError(err) === 'permanent') {
-            permanent.push(`${notice.key} to ${to.address}: ${describe(err)}`);
-            continue;
-          }
-          // The rest would meet the same trouble; the retry sends everything again under the same ids.
-          transient = `${notice.key} to ${to.address}: ${describe(err)}`;
-          break;
+    const transport = transportFor(settings);
+    for (const { notice, to } of outgoing) {
+      const key = idempotencyKey(message, notice, to.address);
+      const mail: SendMailOptions = {
+        from: settings.from,
+        to: to.name ? { name: to.name, address: to.address } : to.address,
+        subject: notice.subject,
+        text: notice.text,
+        html: notice.html,
+        messageId: messageIdFor(key, settings.from),
+        headers: {
+          'X-Case-Transfers-Key': key,
+          'X-Case-Transfers-Event': `${message.workflowId}:${message.sequence}`,
+        },
+        attachments: notice.invite
+          ? [{ filename: notice.invite.filename, content: notice.invite.content, contentType: 'text/calendar; charset=utf-8; method=PUBLISH' }]
+          : undefined,
+      };
+      try {
+        await transport.sendMail(mail);
+        result.sent += 1;
+      } catch (err) {
+        if (classifySmtpError(err) === 'permanent') {
+          permanent.push(`${notice.key} to ${to.address}: ${describe(err)}`);
+          continue;
         }
+        // The rest would meet the same trouble; the retry sends everything again under the same ids.
+        transient = `${notice.key} to ${to.address}: ${describe(err)}`;
+        break;
       }
-    } finally {
-      transport.close();
     }
   }
 

@@ -7,7 +7,7 @@ import { DateTime } from 'luxon';
 import { SMTPServer } from 'smtp-server';
 import { createActivities } from '../../../activities';
 import { startMailCatcher, type MailCatcher } from '../../../activities/notifications/mail-catcher';
-import { classifySmtpError, sendNotifications } from '../../../activities/notifications/mailer';
+import { classifySmtpError, closeMailTransports, sendNotifications } from '../../../activities/notifications/mailer';
 import type { MailSettings } from '../../../activities/notifications/settings';
 import { messageFor, namedRequest } from './helpers';
 
@@ -17,7 +17,10 @@ const refusals = new Map<string, { code: number; message: string }>();
 beforeAll(async () => {
   catcher = await startMailCatcher({ uiPort: false, rejectRecipient: (a) => refusals.get(a) });
 });
-afterAll(() => catcher.close());
+afterAll(async () => {
+  closeMailTransports();
+  await catcher.close();
+});
 beforeEach(() => {
   catcher.clear();
   refusals.clear();
@@ -144,6 +147,39 @@ test('a server that never greets is cut off by the greeting timeout (shorter tha
     expect(classifySmtpError(err)).toBe('transient');
   } finally {
     await new Promise<void>((r) => mute.close(() => r()));
+  }
+});
+
+test('steps sent one after another share one SMTP session; a session idle past the timeout is closed and the next step opens another', async () => {
+  closeMailTransports();
+  const before = catcher.sessions();
+  await sendNotifications(settings(), messageFor(namedRequest(), { sequence: 2 }));
+  await sendNotifications(settings(), messageFor(namedRequest(), { sequence: 3 }));
+  expect(catcher.messages()).toHaveLength(6);
+  expect(catcher.sessions() - before).toBe(1);
+
+  const quick = settings({ timeoutMs: 300 });
+  await sendNotifications(quick, messageFor(namedRequest(), { sequence: 4 }));
+  await new Promise((r) => setTimeout(r, 800));
+  await sendNotifications(quick, messageFor(namedRequest(), { sequence: 5 }));
+  expect(catcher.messages()).toHaveLength(12);
+  expect(catcher.sessions() - before).toBe(3);
+});
+
+test('a session the server dropped is not reused: the next step reaches the server again on a new one', async () => {
+  const first = await startMailCatcher({ uiPort: false });
+  const port = first.smtpPort;
+  const at = settings({ smtpUrl: first.smtpUrl });
+  await sendNotifications(at, messageFor(namedRequest(), { sequence: 2 }));
+  await first.close();
+  const second = await startMailCatcher({ uiPort: false, port });
+  try {
+    await new Promise((r) => setTimeout(r, 200));
+    await expect(sendNotifications(at, messageFor(namedRequest(), { sequence: 3 }))).resolves.toMatchObject({ sent: 3 });
+    expect(second.messages()).toHaveLength(3);
+    expect(second.sessions()).toBe(1);
+  } finally {
+    await second.close();
   }
 });
 
