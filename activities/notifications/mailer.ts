@@ -105,35 +105,38 @@ export async function sendNotifications(settings: MailSettings, message: Transfe
   let transient: string | undefined;
   if (outgoing.length > 0) {
     const transport = transportFor(settings);
-    for (const { notice, to } of outgoing) {
-      const key = idempotencyKey(message, notice, to.address);
-      const mail: SendMailOptions = {
-        from: settings.from,
-        to: to.name ? { name: to.name, address: to.address } : to.address,
-        subject: notice.subject,
-        text: notice.text,
-        html: notice.html,
-        messageId: messageIdFor(key, settings.from),
-        headers: {
-          'X-Case-Transfers-Key': key,
-          'X-Case-Transfers-Event': `${message.workflowId}:${message.sequence}`,
-        },
-        attachments: notice.invite
-          ? [{ filename: notice.invite.filename, content: notice.invite.content, contentType: 'text/calendar; charset=utf-8; method=PUBLISH' }]
-          : undefined,
-      };
-      try {
-        await transport.sendMail(mail);
-        result.sent += 1;
-      } catch (err) {
-        if (classifySmtpError(err) === 'permanent') {
-          permanent.push(`${notice.key} to ${to.address}: ${describe(err)}`);
-          continue;
+    // Sent side by side over the pool's sessions. A transient failure fails the activity, and its
+    // retry sends every message again under the same ids.
+    const outcomes = await Promise.all(
+      outgoing.map(async ({ notice, to }) => {
+        const key = idempotencyKey(message, notice, to.address);
+        const mail: SendMailOptions = {
+          from: settings.from,
+          to: to.name ? { name: to.name, address: to.address } : to.address,
+          subject: notice.subject,
+          text: notice.text,
+          html: notice.html,
+          messageId: messageIdFor(key, settings.from),
+          headers: {
+            'X-Case-Transfers-Key': key,
+            'X-Case-Transfers-Event': `${message.workflowId}:${message.sequence}`,
+          },
+          attachments: notice.invite
+            ? [{ filename: notice.invite.filename, content: notice.invite.content, contentType: 'text/calendar; charset=utf-8; method=PUBLISH' }]
+            : undefined,
+        };
+        try {
+          await transport.sendMail(mail);
+          return { sent: true as const };
+        } catch (err) {
+          return { sent: false as const, outcome: classifySmtpError(err), why: `${notice.key} to ${to.address}: ${describe(err)}` };
         }
-        // The rest would meet the same trouble; the retry sends everything again under the same ids.
-        transient = `${notice.key} to ${to.address}: ${describe(err)}`;
-        break;
-      }
+      }),
+    );
+    for (const o of outcomes) {
+      if (o.sent) result.sent += 1;
+      else if (o.outcome === 'permanent') permanent.push(o.why);
+      else transient ??= o.why;
     }
   }
 

@@ -150,20 +150,26 @@ test('a server that never greets is cut off by the greeting timeout (shorter tha
   }
 });
 
-test('steps sent one after another share one SMTP session; a session idle past the timeout is closed and the next step opens another', async () => {
+test('steps sent one after another share the pooled SMTP sessions; a session idle past the timeout is closed and the next step opens another', async () => {
   closeMailTransports();
   const before = catcher.sessions();
+  // One step's three messages go side by side, over at most three sessions.
   await sendNotifications(settings(), messageFor(namedRequest(), { sequence: 2 }));
+  const opened = catcher.sessions() - before;
+  expect(opened).toBeGreaterThanOrEqual(1);
+  expect(opened).toBeLessThanOrEqual(3);
+  // The next step opens none.
   await sendNotifications(settings(), messageFor(namedRequest(), { sequence: 3 }));
   expect(catcher.messages()).toHaveLength(6);
-  expect(catcher.sessions() - before).toBe(1);
+  expect(catcher.sessions() - before).toBe(opened);
 
   const quick = settings({ timeoutMs: 300 });
   await sendNotifications(quick, messageFor(namedRequest(), { sequence: 4 }));
+  const beforeIdle = catcher.sessions();
   await new Promise((r) => setTimeout(r, 800));
   await sendNotifications(quick, messageFor(namedRequest(), { sequence: 5 }));
   expect(catcher.messages()).toHaveLength(12);
-  expect(catcher.sessions() - before).toBe(3);
+  expect(catcher.sessions()).toBeGreaterThan(beforeIdle);
 });
 
 test('a session the server dropped is not reused: the next step reaches the server again on a new one', async () => {
@@ -177,7 +183,6 @@ test('a session the server dropped is not reused: the next step reaches the serv
     await new Promise((r) => setTimeout(r, 200));
     await expect(sendNotifications(at, messageFor(namedRequest(), { sequence: 3 }))).resolves.toMatchObject({ sent: 3 });
     expect(second.messages()).toHaveLength(3);
-    expect(second.sessions()).toBe(1);
   } finally {
     await second.close();
   }
