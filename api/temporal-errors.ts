@@ -54,6 +54,13 @@ function hasCause(err: unknown, code: number, text: RegExp): boolean {
 /** FAILED_PRECONDITION "no poller seen for task queue recently": a query with no worker to answer it. */
 const isWorkerMissing = (err: unknown) => hasCause(err, 9, /no poller/i);
 
+/**
+ * FAILED_PRECONDITION "... due to Workflow Task in failed state": the transfer's workflow cannot
+ * take a message until its failing workflow task succeeds (a worker fix deployed, or a transient
+ * failure passing). Nothing was applied: the request can be retried with its key.
+ */
+export const isWorkflowTaskFailing = (err: unknown) => hasCause(err, 9, /workflow task in failed state/i);
+
 /** UNAVAILABLE "workflow update was aborted": e.g. the workflow closed with the update in flight. */
 export const isUpdateAborted = (err: unknown) => hasCause(err, 14, /update was aborted/i);
 
@@ -119,6 +126,9 @@ export function toHttpProblem(err: unknown): HttpProblem | undefined {
   }
   if (isWorkerMissing(err)) {
     return new HttpProblem(503, 'No worker is processing transfers right now; try again shortly', { retryAfter: 5 });
+  }
+  if (isWorkflowTaskFailing(err)) {
+    return new HttpProblem(503, 'This transfer cannot take changes right now: its workflow is failing its tasks and operators must look at it; nothing was applied, try again later', { retryAfter: 60, workflowTaskFailing: true }, { 'Retry-After': '60' });
   }
   if (isBusy(err)) {
     return new HttpProblem(503, 'The workflow service (Temporal) is busy with this transfer; try again shortly', { retryAfter: 1 }, { 'Retry-After': '1' });
