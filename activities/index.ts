@@ -1,6 +1,6 @@
 // Activities: the workflow's only way to reach calendar/policy code and the outside world.
 // `createActivities(deps)` lets tests and the worker inject the calendar, the policies and sinks.
-import type { AuthorityId, PinnedPolicy, PolicyDigest, RuleViolation, Schedule, ScheduleFacts, TransferEventMessage, UnitSettings } from '../workflows/definitions';
+import type { AuthorityId, PinnedPolicy, PolicyDigest, Schedule, ScheduleFacts, TransferEventMessage, UnitSettings } from '../workflows/definitions';
 import { Context } from '@temporalio/activity';
 import { loadConfig, unitSettingsOf } from '../config';
 import {
@@ -163,15 +163,6 @@ export function createActivities(overrides: Partial<ActivityDeps> = {}) {
     async computeSchedule(facts: ScheduleFacts & { policyVersion?: string; policy?: PinnedPolicy }): Promise<Schedule> {
       const { policyVersion, policy: pinned, ...rest } = facts;
       return engineFor(policyOf(facts.request.authority, policyVersion, pinned), Boolean(pinned)).compute(rest);
-    },
-
-    /**
-     * Local activity, at a completion: what completing on the date would break (the guard), and the
-     * schedule once completed, in one call.
-     */
-    async completionSchedules(input: { completing: ScheduleFacts & { completingOn: string }; completed: ScheduleFacts; policy?: PinnedPolicy }): Promise<{ completionViolations: RuleViolation[]; schedule: Schedule }> {
-      const engine = engineFor(policyOf(input.completing.request.authority, undefined, input.policy), Boolean(input.policy));
-      return { completionViolations: engine.compute(input.completing).completionViolations ?? [], schedule: engine.compute(input.completed) };
     },
 
     /** Local activity: when an escalation raised now must be answered before it climbs. */

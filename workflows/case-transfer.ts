@@ -153,8 +153,6 @@ export async function caseTransfer(input: CaseTransferInput): Promise<TransferSt
         return policy.migrationDigest(r.input);
       case 'computeSchedule':
         return policy.computeSchedule(r.input);
-      case 'completionSchedules':
-        return policy.completionSchedules(r.input);
       case 'escalationRespondBy':
         return policy.escalationRespondBy(r.input);
       case 'localDate':

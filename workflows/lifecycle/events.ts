@@ -4,13 +4,23 @@
 import { approversFor, rankIndex, type CompletionHow, type EventEnvelope, type EventName, type EventPayloads, type RuleFlag, type RuleViolation } from '../contract';
 import { answer as answerEscalation, raise, raiseAutomatically } from './escalations';
 import { blockingOpen, specFor, type TransferModel } from './model';
-import { completionGuard, localDate, meetDeadlines, reschedule, settleEscalations, tryFacts, waiveDeadlines, Refusal, type Asks } from './requests';
+import { computeSchedule, localDate, meetDeadlines, reschedule, settleEscalations, tryFacts, waiveDeadlines, Refusal, type Asks } from './requests';
 import { go, settle } from './transitions';
 
 type EventStep<E extends EventName> = (m: TransferModel, env: EventEnvelope<EventPayloads[E]>, now: string) => Asks<string>;
 
 /** Completions no one asks for: the clock decides, so a broken rule is recorded, never refused (Islington's window end, 000 §11). */
 const TIMED: readonly CompletionHow[] = ['window-end', 'agreed-date'];
+
+/**
+ * The one completion guard: what the policy forbids about lead responsibility moving on `on`
+ * (notice periods, maximum stays, earliest dates, blackouts, preconditions of an early transfer).
+ */
+export function* completionGuard(m: TransferModel, on: string): Asks<RuleViolation[]> {
+  // Under the transfer's pinned policy, as every other schedule: a newer file must not decide it.
+  const trial = yield* computeSchedule({ ...m.facts, completingOn: on }, m.digest?.policy);
+  return trial.completionViolations ?? [];
+}
 
 const breachFlag = (v: RuleViolation): RuleFlag => ({
   type: 'completion-breach',
@@ -31,7 +41,7 @@ export function* complete(
   note?: string,
 ): Asks<void> {
   const s = m.transfer;
-  const { violations, after } = yield* completionGuard(m, effectiveOn, now);
+  const violations = yield* completionGuard(m, effectiveOn);
   if (violations.length && !TIMED.includes(how)) {
     throw new Refusal('RuleViolation', `completion on ${effectiveOn} refused: ${violations.map((v) => `${v.rule}: ${v.message}`).join('; ')}`, violations);
   }
@@ -54,7 +64,7 @@ export function* complete(
   go(m, row, now);
   // Met before rescheduling: the new schedule no longer arms pre-completion clocks.
   meetDeadlines(m, now, 'completion', undefined, effectiveOn);
-  const schedule = yield* reschedule(m, now, { trial: after });
+  const schedule = yield* reschedule(m, now);
   if (m.digest?.checklistGate?.deferOpenItems && schedule.remediationDueOn) {
     for (const item of s.checklist) {
       if (item.state !== 'open') continue;

@@ -6,7 +6,6 @@ import {
   COMPLETED_STATUSES,
   TERMINAL_STATUSES,
   type Actor,
-  type Completion,
   type Deadline,
   type DeadlineSpec,
   type PolicyDigest,
@@ -137,10 +136,9 @@ export function blockingOpen(m: TransferModel): string[] {
 }
 
 /** Completed into the receiving team's queue and not yet cleared by what the policy requires. */
-/** `completion`: the one recorded, or one about to be (what the schedule after it must assume). */
-export function allocationPending(m: TransferModel, completion: Pick<Completion, 'receiver' | 'effectiveOn'> | undefined = m.transfer.completion): boolean {
+export function allocationPending(m: TransferModel): boolean {
   const s = m.transfer;
-  const c = completion;
+  const c = s.completion;
   if (!c || c.receiver !== 'team-queue') return false;
   const cleared = (m.digest?.queueClearedBy ?? ['allocation']).every((what) =>
     what === 'allocation' ? Boolean(s.people.receivingSocialWorker) : Boolean(s.meeting.heldOn && s.meeting.heldOn >= c.effectiveOn),

@@ -23,7 +23,6 @@ export type Request =
   | { kind: 'firstSchedule'; input: { authority: AuthorityId; kind: string; facts: ScheduleFacts } }
   | { kind: 'migrationDigest'; input: { authority: AuthorityId; kind: string; asOf: string; policyVersion?: string } }
   | { kind: 'computeSchedule'; input: ScheduleFacts & { policy?: PinnedPolicy } }
-  | { kind: 'completionSchedules'; input: { completing: ScheduleFacts & { completingOn: string }; completed: ScheduleFacts; policy?: PinnedPolicy } }
   | { kind: 'escalationRespondBy'; input: { authority: AuthorityId; raisedAt: string; reason?: string; policy?: PinnedPolicy } }
   | { kind: 'localDate'; input: { instant: string } };
 
@@ -62,27 +61,11 @@ export interface Trial {
   schedule: Schedule;
 }
 
-const askedAsOf = (m: TransferModel, now: string, asOf?: string) => [now, asOf ?? '', m.recurringMetThrough ?? ''].sort().pop()!;
-
 /** The facts as a schedule is asked for now: as of `now` (or later), with the allocation flag of this moment. */
 function asked(m: TransferModel, facts: ScheduleFacts, now: string, asOf?: string): ScheduleFacts {
-  facts.asOf = askedAsOf(m, now, asOf);
+  facts.asOf = [now, asOf ?? '', m.recurringMetThrough ?? ''].sort().pop()!;
   facts.allocationPending = allocationPending(m);
   return facts;
-}
-
-/**
- * The one completion guard: what the policy forbids about lead responsibility moving on `on`
- * (notice periods, maximum stays, earliest dates, blackouts, preconditions of an early transfer),
- * under the transfer's pinned policy (a newer file must not decide it). The same request brings the schedule of the facts as they will be
- * once completed on `on`, which the completion's reschedule takes when the facts are still those.
- */
-export function* completionGuard(m: TransferModel, on: string, now: string): Asks<{ violations: RuleViolation[]; after: Trial }> {
-  const receiver = m.transfer.people.receivingSocialWorker ? 'worker' : 'team-queue';
-  const completed: ScheduleFacts = { ...m.facts, completedOn: on, asOf: askedAsOf(m, now), allocationPending: allocationPending(m, { receiver, effectiveOn: on }) };
-  const input = JSON.parse(JSON.stringify({ completing: { ...m.facts, completingOn: on }, completed })) as { completing: ScheduleFacts & { completingOn: string }; completed: ScheduleFacts };
-  const answer = (yield { kind: 'completionSchedules', input: { ...input, ...(m.digest?.policy ? { policy: m.digest.policy } : {}) } }) as { completionViolations: RuleViolation[]; schedule: Schedule };
-  return { violations: answer.completionViolations, after: { facts: JSON.stringify(completed), schedule: answer.schedule } };
 }
 
 /** Computes a schedule for changed facts without keeping it; refuses on a rule violation. */

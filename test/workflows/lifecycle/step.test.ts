@@ -4,7 +4,7 @@ import { answerState } from '../../../workflows/definitions';
 import { LIMITS, view } from '../../../workflows/lifecycle/model';
 import { applyEvent, rejectSignal, start } from '../../../workflows/lifecycle/step';
 import { validate } from '../../../workflows/lifecycle/validate';
-import { TODAY, WORKFLOW_ID, activities, actors, at, isl, islNotified, lbbd, plus, request, run, som, started, step, swk, unn } from './harness';
+import { TODAY, WORKFLOW_ID, activities, actors, at, isl, islNotified, lbbd, plus, run, som, started, step, swk, unn } from './harness';
 
 const ctx = { now: at(TODAY), workflowId: WORKFLOW_ID };
 
@@ -139,34 +139,6 @@ test('a start asks once, for the pinned digest and the first schedule together, 
     const fresh = await activities.computeSchedule({ ...model.facts, policy: model.digest!.policy });
     expect(JSON.stringify(model.schedule)).toBe(JSON.stringify(fresh));
   }
-});
-
-test('a completion asks once for its guard and the schedule after it, and keeps the schedule a fresh computation gives', async () => {
-  const schedules = (asked: string[]) => asked.filter((k) => k === 'computeSchedule' || k === 'completionSchedules');
-  const counted = async (m: Parameters<typeof applyEvent>[0], name: Parameters<typeof applyEvent>[1], payload: unknown, now = ctx.now) => {
-    const asked: string[] = [];
-    const result = await run(applyEvent(m, name, { actor: name === 'trigger' ? actors.integration : actors.transferringTm, payload }, { ...ctx, now }), (r) => {
-      asked.push(r.kind);
-      return false;
-    });
-    return { model: result.model, asked: schedules(asked) };
-  };
-  // Southwark, into the receiving team's queue (no worker named: the allocation is pending after it).
-  const queued = await counted(await started(swk()), 'trigger', { event: 'cin-review', on: '2027-02-15' });
-  // Southwark s20, a meeting held, to a named worker.
-  const s20 = request('southwark', 'swk-ai-to-sfs-s20', { event: 'first-cla-review', date: TODAY }, { notifiedOn: plus(TODAY, -20) });
-  const named = await started({ ...s20, people: { ...s20.people, receivingSocialWorker: { id: 'sw-jo', role: 'social-worker' } } });
-  const held = await counted(named, 'meeting', { status: 'held', on: '2027-03-01', attendees: ['sw-anna'] });
-  // The trigger reschedules for its own date first; after the guard nothing more is asked.
-  expect(queued.asked).toEqual(['computeSchedule', 'completionSchedules']);
-  expect(held.asked).toEqual(['completionSchedules']);
-  for (const { model } of [queued, held]) {
-    expect(model.transfer.completion).toBeDefined();
-    const fresh = await activities.computeSchedule({ ...model.facts, policy: model.digest!.policy });
-    expect(JSON.stringify(model.schedule)).toBe(JSON.stringify(fresh));
-  }
-  expect([queued.model.transfer.completion?.receiver, queued.model.facts.allocationPending]).toEqual(['team-queue', true]);
-  expect([held.model.transfer.completion?.receiver, held.model.facts.allocationPending]).toEqual(['worker', false]);
 });
 
 test('a notification asks for one schedule when nothing changed after its trial, and the same model results', async () => {
