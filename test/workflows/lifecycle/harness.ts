@@ -29,6 +29,19 @@ export async function run<T>(step: Asks<T>, fail?: (r: Request) => boolean): Pro
   return next.value;
 }
 
+/** Runs a step as `run` does, and lists the kinds of request it asked, in order. */
+export async function runListing<T>(step: Asks<T>): Promise<{ value: T; asked: Request['kind'][] }> {
+  const asked: Request['kind'][] = [];
+  const value = await run(step, (r) => {
+    asked.push(r.kind);
+    return false;
+  });
+  return { value, asked };
+}
+
+/** The schedule a new request would give for the model's facts, under its pinned policy. */
+export const freshSchedule = (m: TransferModel) => activities.computeSchedule({ ...m.facts, policy: m.digest!.policy });
+
 // The driver's people, plus a social worker of the receiving side for refusals.
 export const actors = {
   ...driverActors,

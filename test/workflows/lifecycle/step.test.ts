@@ -4,7 +4,7 @@ import { answerState } from '../../../workflows/definitions';
 import { LIMITS, view } from '../../../workflows/lifecycle/model';
 import { applyEvent, rejectSignal, start } from '../../../workflows/lifecycle/step';
 import { validate } from '../../../workflows/lifecycle/validate';
-import { TODAY, WORKFLOW_ID, activities, actors, at, isl, islNotified, lbbd, plus, run, som, started, step, swk, unn } from './harness';
+import { TODAY, WORKFLOW_ID, actors, at, freshSchedule, isl, islNotified, lbbd, plus, run, runListing, som, started, step, swk, unn } from './harness';
 
 const ctx = { now: at(TODAY), workflowId: WORKFLOW_ID };
 
@@ -128,33 +128,22 @@ test('a step that requests an exception needing approval publishes it for the ap
 
 test('a start asks once, for the pinned digest and the first schedule together, and keeps the schedule that request gave', async () => {
   for (const req of [isl(), isl({ notifiedOn: TODAY, windowEnd: plus(TODAY, 30) }), som(), swk(), unn(), lbbd()]) {
-    const asked: string[] = [];
     const input = { request: req, requestHash: 'h', startedBy: actors.integration, receivedOn: TODAY };
-    const { model } = await run(start(input, ctx), (r) => {
-      asked.push(r.kind);
-      return false;
-    });
+    const { value: { model }, asked } = await runListing(start(input, ctx));
     expect({ kind: req.kind, asked }).toEqual({ kind: req.kind, asked: ['firstSchedule'] });
     // The same schedule every later step would compute from the pinned copy and these facts.
-    const fresh = await activities.computeSchedule({ ...model.facts, policy: model.digest!.policy });
-    expect(JSON.stringify(model.schedule)).toBe(JSON.stringify(fresh));
+    expect(JSON.stringify(model.schedule)).toBe(JSON.stringify(await freshSchedule(model)));
   }
 });
 
 test('a notification asks for one schedule when nothing changed after its trial, and the same model results', async () => {
   const m = await started(isl());
-  const asked: string[] = [];
-  const counting = (payload: Record<string, unknown>) => run(applyEvent(m, 'notification', { actor: actors.transferringTm, payload }, ctx), (r) => {
-    asked.push(r.kind);
-    return false;
-  });
-  const once = await counting({ notifiedOn: TODAY });
-  expect(asked.filter((k) => k === 'computeSchedule')).toHaveLength(1);
+  const notify = (payload: Record<string, unknown>) => runListing(applyEvent(m, 'notification', { actor: actors.transferringTm, payload }, ctx));
+  const once = await notify({ notifiedOn: TODAY });
+  expect(once.asked.filter((k) => k === 'computeSchedule')).toHaveLength(1);
   // The trial's answer is the schedule a second computation would give for the same facts.
-  const fresh = await activities.computeSchedule({ ...once.model.facts, policy: once.model.digest!.policy });
-  expect(JSON.stringify(once.model.schedule)).toBe(JSON.stringify(fresh));
+  expect(JSON.stringify(once.value.model.schedule)).toBe(JSON.stringify(await freshSchedule(once.value.model)));
   // Facts that change after the trial (the important dates) are asked for again.
-  asked.length = 0;
-  await counting({ notifiedOn: TODAY, importantDates: [{ what: 'court hearing', on: plus(TODAY, 20) }] });
-  expect(asked.filter((k) => k === 'computeSchedule')).toHaveLength(2);
+  const changed = await notify({ notifiedOn: TODAY, importantDates: [{ what: 'court hearing', on: plus(TODAY, 20) }] });
+  expect(changed.asked.filter((k) => k === 'computeSchedule')).toHaveLength(2);
 });
