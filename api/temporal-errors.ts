@@ -72,6 +72,9 @@ export function isBusy(err: unknown): boolean {
   return grpcCodes(err).some((c) => BUSY_CODES.has(c));
 }
 
+/** The workflow refused an update because another change to the transfer was being applied. */
+export const isTransferBusy = (err: unknown) => applicationFailure(err)?.type === FailureTypes.Busy;
+
 function isUnavailable(err: unknown): boolean {
   if (grpcCodes(err).some((c) => UNREACHABLE_CODES.has(c))) return true;
   let cur: unknown = err;
@@ -90,9 +93,9 @@ export function violationError(v: RuleViolation): { path: string; message: strin
 }
 
 /**
- * Runs a Temporal call again while Temporal answers "busy", with short jittered pauses, until `until`
- * (epoch ms). Only for calls that are safe to repeat: queries, starts with a fixed workflow id, and
- * updates with a fixed update id.
+ * Runs a Temporal call again while Temporal, or the transfer (a change being applied), answers
+ * "busy", with short jittered pauses, until `until` (epoch ms). Only for calls that are safe to
+ * repeat: queries, starts with a fixed workflow id, and updates with a fixed update id.
  */
 export async function retryWhileBusy<T>(fn: () => Promise<T>, until: number): Promise<T> {
   for (let attempt = 0; ; attempt++) {
@@ -100,7 +103,7 @@ export async function retryWhileBusy<T>(fn: () => Promise<T>, until: number): Pr
       return await fn();
     } catch (err) {
       const pause = Math.min(400, 25 * 2 ** attempt) * (0.5 + Math.random());
-      if (!isBusy(err) || Date.now() + pause >= until) throw err;
+      if (!(isBusy(err) || isTransferBusy(err)) || Date.now() + pause >= until) throw err;
       await new Promise((r) => setTimeout(r, pause));
     }
   }
@@ -109,6 +112,9 @@ export async function retryWhileBusy<T>(fn: () => Promise<T>, until: number): Pr
 export function toHttpProblem(err: unknown): HttpProblem | undefined {
   if (err instanceof HttpProblem) return err;
   if (err instanceof WorkflowNotFoundError) return new HttpProblem(404, 'No such transfer');
+  if (isTransferBusy(err)) {
+    return new HttpProblem(503, 'Another change to this transfer is being applied; nothing was applied, try again shortly', { retryAfter: 1 }, { 'Retry-After': '1' });
+  }
   const failure = applicationFailure(err);
   if (failure && (err instanceof WorkflowUpdateFailedError || err instanceof TemporalFailure || err instanceof WorkflowFailedError)) {
     const status = STATUS_BY_TYPE[failure.type ?? ''] ?? 409;

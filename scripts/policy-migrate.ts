@@ -6,6 +6,8 @@
 // and webhook record the move. OPERATOR_ID names who does it (default: the login name).
 import { Client, Connection, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { userInfo } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { retryWhileBusy } from '../api/temporal-errors';
 import { dataConverterFor } from '../codec';
 import { keyRingOf, loadConfig } from '../config';
 import { clientConnectionOptions, temporalSettings } from '../config/temporal';
@@ -26,7 +28,9 @@ export async function migrateTransfer(client: Client, transferId: string, opts: 
   };
   const handle = client.workflow.getHandle(workflowIdFor(transferId));
   try {
-    const result = await handle.executeUpdate(migratePolicyUpdate, { args: [input] });
+    // One update id for every try: a transfer busy with another change refuses it, and it is sent again.
+    const updateId = randomUUID();
+    const result = await retryWhileBusy(() => handle.executeUpdate(migratePolicyUpdate, { args: [input], updateId }), Date.now() + 10_000);
     return { ok: true, message: `${transferId}: ${result.detail}`, result };
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) {

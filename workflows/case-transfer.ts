@@ -39,6 +39,7 @@ import { validateMigration } from './lifecycle/migration';
 import { applyEvent, applyTimer, migratePolicy, rejectSignal, recordDeliveryFailure, start, type StepResult } from './lifecycle/step';
 import { nextTimer, sameTimer, type Timer } from './lifecycle/timers';
 import { validate } from './lifecycle/validate';
+import { FailureTypes } from './contract';
 import { withAccess } from './access';
 import { triggersEmail } from './notices';
 
@@ -212,6 +213,20 @@ export async function caseTransfer(input: CaseTransferInput): Promise<TransferSt
 
   // ------------------------------------------------------------------ handlers (before any await)
 
+  // An update arriving while a step runs is refused (no history; the API tries it again), not
+  // accepted to wait for the lock. Core can record a step's local activity in one workflow task
+  // (completed early to answer a query) and hand its result to the workflow only in the next, after
+  // that task's new updates; a replay hands the result over first. An update accepted in that task
+  // would then be accepted before the step finished in history and after it in every replay: a
+  // nondeterminism error that stops the transfer. Refused, it leaves nothing for the replay to meet.
+  // True only while the jobs of the run's first activation apply: the workflow's microtasks run
+  // once all of an activation's jobs have.
+  let firstActivation = true;
+  void Promise.resolve().then(() => (firstActivation = false));
+  function refuseWhileBusy(): void {
+    if (busy) throw ApplicationFailure.create({ type: FailureTypes.Busy, message: 'Another change to this transfer is being applied; nothing was applied, try again', nonRetryable: true });
+  }
+
   for (const name of EVENT_NAMES) {
     setHandler(eventSignals[name] as unknown as SignalDefinition<[EventEnvelope<unknown>]>, (env) =>
       locked(async () => {
@@ -243,6 +258,7 @@ export async function caseTransfer(input: CaseTransferInput): Promise<TransferSt
       {
         // Always against the committed model; an event id already applied answers with its first result.
         validator: (sent) => {
+          refuseWhileBusy();
           let env: EventEnvelope<unknown>;
           try {
             env = withAccess(model.transfer, name, sent);
@@ -271,6 +287,7 @@ export async function caseTransfer(input: CaseTransferInput): Promise<TransferSt
       }),
     {
       validator: (input) => {
+        refuseWhileBusy();
         const refusal = validateMigration(model, input);
         if (refusal) throw failure(refusal);
       },
@@ -288,6 +305,8 @@ export async function caseTransfer(input: CaseTransferInput): Promise<TransferSt
     },
     {
       validator: ({ requestHash }) => {
+        // The first request comes with the run's first activation, while the start step holds the lock.
+        if (!firstActivation) refuseWhileBusy();
         if (requestHash !== model.transfer.requestHash) {
           throw ApplicationFailure.create({ type: 'Conflict', message: 'The transfer was already started with a different body', nonRetryable: true });
         }

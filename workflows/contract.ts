@@ -523,6 +523,8 @@ export const FailureTypes = {
   Forbidden: 'Forbidden',
   /** The thing referred to does not exist → 404. */
   NotFound: 'NotFound',
+  /** Another change to the transfer is being applied: nothing was, try again → 503. */
+  Busy: 'TransferBusy',
 } as const;
 
 // ---------------------------------------------------------------------------------------------

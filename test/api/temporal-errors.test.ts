@@ -1,7 +1,9 @@
 // What the Temporal client throws, as the API answers it: a rate-limited namespace (which a
-// PostgreSQL-backed server applies to listings at 10 a second by default) is a 503 to retry, not a 500.
-import { ServiceError } from '@temporalio/client';
-import { toHttpProblem } from '../../api/temporal-errors';
+// PostgreSQL-backed server applies to listings at 10 a second by default) is a 503 to retry, not a
+// 500; so is a transfer that refused a change while applying another.
+import { ApplicationFailure, ServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { retryWhileBusy, toHttpProblem } from '../../api/temporal-errors';
+import { FailureTypes } from '../../workflows/contract';
 
 const grpc = (code: number, details: string) => Object.assign(new Error(`${code} ${details}`), { code, details });
 
@@ -27,4 +29,31 @@ test('an update refused because the workflow task is failing is a 503 that says 
   expect(problem?.toProblem()).toMatchObject({ workflowTaskFailing: true, detail: expect.stringMatching(/nothing was applied/) });
   // Any other precondition is still left to the 500 handler.
   expect(toHttpProblem(new ServiceError('x', { cause: grpc(9, 'something else') }))).toBeUndefined();
+});
+
+const busyTransfer = () =>
+  new WorkflowUpdateFailedError('Workflow Update failed', ApplicationFailure.create({ type: FailureTypes.Busy, message: 'Another change to this transfer is being applied', nonRetryable: true }));
+
+test('an update the transfer refused while another change was applied is a 503 to retry, not a 409', () => {
+  const problem = toHttpProblem(busyTransfer());
+  expect(problem?.status).toBe(503);
+  expect(problem?.headers).toEqual({ 'Retry-After': '1' });
+  expect(problem?.toProblem().detail).toMatch(/nothing was applied/);
+  // Any other refusal by the workflow is still its 409.
+  const refused = new WorkflowUpdateFailedError('Workflow Update failed', ApplicationFailure.create({ type: FailureTypes.InvalidState, message: 'no', nonRetryable: true }));
+  expect(toHttpProblem(refused)?.status).toBe(409);
+});
+
+test('the API tries a busy refusal again until the call goes through, and gives up at its deadline', async () => {
+  let calls = 0;
+  await expect(retryWhileBusy(async () => (++calls < 3 ? Promise.reject(busyTransfer()) : 'applied'), Date.now() + 5_000)).resolves.toBe('applied');
+  expect(calls).toBe(3);
+  calls = 0;
+  await expect(retryWhileBusy(async () => (++calls, Promise.reject(busyTransfer())), Date.now() + 150)).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+  expect(calls).toBeGreaterThan(1);
+  // A refusal that retrying cannot change is not tried again.
+  calls = 0;
+  const refused = new WorkflowUpdateFailedError('x', ApplicationFailure.create({ type: FailureTypes.RuleViolation, message: 'no', nonRetryable: true }));
+  await expect(retryWhileBusy(async () => (++calls, Promise.reject(refused)), Date.now() + 5_000)).rejects.toBe(refused);
+  expect(calls).toBe(1);
 });

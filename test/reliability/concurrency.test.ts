@@ -2,7 +2,7 @@
 // documented status (never a 500), every 503 carries Retry-After and says how to retry safely, and
 // a retry after a 503 neither loses nor doubles anything. Also /readyz with and without a worker.
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import pino from 'pino';
@@ -12,7 +12,9 @@ import { londonToday, plusDays, tokenFor } from '../support/fixtures';
 import { createLocalEnv, createTestWorker, SHORT_LONG_POLL, testDataConverter } from '../support/temporal';
 import { eventually, expectProblem, testApp, transferBody } from '../api/helpers';
 import { DEFAULT_BUNDLE_PATH } from '../../worker/build-bundle';
-import { workflowIdFor } from '../../workflows/definitions';
+import { eventUpdates, workflowIdFor } from '../../workflows/definitions';
+import { FailureTypes } from '../../workflows/contract';
+import { actors } from '../support/workflow-driver';
 
 let env: TestWorkflowEnvironment;
 let connection: Connection;
@@ -185,6 +187,38 @@ test('25 cancellations at once and 25 reads: one cancels, the others are refused
   const state = await request(app).get(`/v1/transfers/${body.transferId}`).set(auth(operator));
   expect(state.body.status).toBe('cancelled');
   expect(state.body.history.filter((h: { event: string }) => h.event === 'cancellation')).toHaveLength(1);
+  await expectReplays(body.transferId);
+});
+
+test('two changes in one workflow task: the first applies, the second is refused as busy and leaves no trace in history', async () => {
+  const body = await startTransfer();
+  const handle = client.workflow.getHandle(workflowIdFor(body.transferId));
+  const today = londonToday();
+  const notify = (eventId: string) =>
+    handle.executeUpdate(eventUpdates.notification as never, {
+      args: [{ eventId, actor: actors.transferringTm, payload: { notifiedOn: today, windowEnd: plusDays(today, 28) } }],
+    });
+  await stopWorker();
+  let answers: PromiseSettledResult<unknown>[];
+  try {
+    // Both wait on the server with no worker to take them; the worker's next task carries both.
+    const both = Promise.allSettled([notify('first'), new Promise((r) => setTimeout(r, 500)).then(() => notify('second'))]);
+    await new Promise((r) => setTimeout(r, 1_500));
+    await startWorker();
+    answers = await both;
+  } finally {
+    if (!worker) await startWorker();
+  }
+  const refused = answers.filter((a): a is PromiseRejectedResult => a.status === 'rejected');
+  expect(answers.filter((a) => a.status === 'fulfilled')).toHaveLength(1);
+  expect(refused).toHaveLength(1);
+  expect(refused[0].reason).toBeInstanceOf(WorkflowUpdateFailedError);
+  expect((refused[0].reason as WorkflowUpdateFailedError).cause).toMatchObject({ type: FailureTypes.Busy });
+  // A refused update is not in history: one accepted, one notification recorded.
+  const events = (await handle.fetchHistory()).events ?? [];
+  expect(events.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toHaveLength(2); // the start's and one notification
+  const state = await request(app).get(`/v1/transfers/${body.transferId}`).set(auth(operator));
+  expect(state.body.history.filter((h: { event: string }) => h.event === 'notification')).toHaveLength(1);
   await expectReplays(body.transferId);
 });
 
