@@ -219,12 +219,13 @@ export async function caseTransfer(input: CaseTransferInput): Promise<TransferSt
   // that task's new updates; a replay hands the result over first. An update accepted in that task
   // would then be accepted before the step finished in history and after it in every replay: a
   // nondeterminism error that stops the transfer. Refused, it leaves nothing for the replay to meet.
-  // True only while the jobs of the run's first activation apply: the workflow's microtasks run
-  // once all of an activation's jobs have.
+  // Updates that come with the run's first activation (a start and the events sent right after it)
+  // wait for the start step as before: no earlier task can have left a result behind. The flag is
+  // true only while that activation's jobs apply, the workflow's microtasks running after them all.
   let firstActivation = true;
   void Promise.resolve().then(() => (firstActivation = false));
   function refuseWhileBusy(): void {
-    if (busy) throw ApplicationFailure.create({ type: FailureTypes.Busy, message: 'Another change to this transfer is being applied; nothing was applied, try again', nonRetryable: true });
+    if (busy && !firstActivation) throw ApplicationFailure.create({ type: FailureTypes.Busy, message: 'Another change to this transfer is being applied; nothing was applied, try again', nonRetryable: true });
   }
 
   for (const name of EVENT_NAMES) {
@@ -305,8 +306,7 @@ export async function caseTransfer(input: CaseTransferInput): Promise<TransferSt
     },
     {
       validator: ({ requestHash }) => {
-        // The first request comes with the run's first activation, while the start step holds the lock.
-        if (!firstActivation) refuseWhileBusy();
+        refuseWhileBusy();
         if (requestHash !== model.transfer.requestHash) {
           throw ApplicationFailure.create({ type: 'Conflict', message: 'The transfer was already started with a different body', nonRetryable: true });
         }

@@ -2,14 +2,14 @@
 // documented status (never a 500), every 503 carries Retry-After and says how to retry safely, and
 // a retry after a 503 neither loses nor doubles anything. Also /readyz with and without a worker.
 import { randomUUID } from 'node:crypto';
-import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
+import { Client, Connection, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import pino from 'pino';
 import request from 'supertest';
 import { apiConnectionOptions } from '../../api/temporal-connection';
 import { londonToday, plusDays, tokenFor } from '../support/fixtures';
-import { createLocalEnv, createTestWorker, SHORT_LONG_POLL, testDataConverter } from '../support/temporal';
+import { createLocalEnv, createTestWorker, SHORT_LONG_POLL, TEST_TASK_QUEUE, testDataConverter } from '../support/temporal';
 import { eventually, expectProblem, testApp, transferBody } from '../api/helpers';
 import { DEFAULT_BUNDLE_PATH } from '../../worker/build-bundle';
 import { eventUpdates, workflowIdFor } from '../../workflows/definitions';
@@ -220,6 +220,36 @@ test('two changes in one workflow task: the first applies, the second is refused
   const state = await request(app).get(`/v1/transfers/${body.transferId}`).set(auth(operator));
   expect(state.body.history.filter((h: { event: string }) => h.event === 'notification')).toHaveLength(1);
   await expectReplays(body.transferId);
+});
+
+test('an event that comes with the start, in the run\'s first workflow task, waits for the start step and applies', async () => {
+  const request = { ...transferBody(), transferId: randomUUID() };
+  await stopWorker();
+  let answer: unknown;
+  let handle: WorkflowHandle;
+  try {
+    handle = await client.workflow.start('caseTransfer', {
+      workflowId: workflowIdFor(request.transferId),
+      taskQueue: TEST_TASK_QUEUE,
+      args: [{ request, requestHash: 'test', startedBy: actors.integration, receivedOn: londonToday() }],
+    });
+    const today = londonToday();
+    const notified = handle.executeUpdate(eventUpdates.notification as never, {
+      args: [{ eventId: 'with-the-start', actor: actors.transferringTm, payload: { notifiedOn: today, windowEnd: plusDays(today, 28) } }],
+    });
+    await new Promise((r) => setTimeout(r, 1_000));
+    await startWorker();
+    answer = await notified;
+  } finally {
+    if (!worker) await startWorker();
+  }
+  expect(answer).toMatchObject({ status: 'notified' });
+  // It was accepted in the run's first workflow task, before a second one was scheduled.
+  const types = ((await handle.fetchHistory()).events ?? []).map((e) => Object.keys(e).find((k) => k.endsWith('EventAttributes')));
+  const accepted = types.indexOf('workflowExecutionUpdateAcceptedEventAttributes');
+  const secondTask = types.indexOf('workflowTaskScheduledEventAttributes', types.indexOf('workflowTaskScheduledEventAttributes') + 1);
+  expect(accepted).toBeGreaterThan(0);
+  if (secondTask !== -1) expect(accepted).toBeLessThan(secondTask);
 });
 
 test('with the worker down: 503s that say how to retry, no 500; after it returns, the retries apply once', async () => {
