@@ -83,13 +83,18 @@ export interface TransferService {
 
 /** How long a request keeps retrying while Temporal answers RESOURCE_EXHAUSTED before its 503. */
 const BUSY_RETRY_MS = 3_000;
+/**
+ * A transfer busy with another change is free again within a step; many changes sent to it at
+ * once take turns, so they keep trying until this long before the request's deadline.
+ */
+const TRANSFER_BUSY_MARGIN_MS = 1_000;
 /** The longest one attempt of a state query waits; see queryState. */
 const QUERY_ATTEMPT_MS = 2_500;
 
 export function createTransferService(client: Client, timeoutMs: number): TransferService {
   // One deadline for the call however often a busy Temporal makes it go round again.
   const temporal = <T>(fn: () => Promise<T>, deadline = Date.now() + timeoutMs): Promise<T> =>
-    retryWhileBusy(() => client.withDeadline(deadline, fn), Math.min(deadline, Date.now() + BUSY_RETRY_MS));
+    retryWhileBusy(() => client.withDeadline(deadline, fn), Math.min(deadline, Date.now() + BUSY_RETRY_MS), deadline - TRANSFER_BUSY_MARGIN_MS);
 
   /**
    * Temporal can leave a query unanswered until its deadline when the workflow closes while the

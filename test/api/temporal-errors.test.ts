@@ -51,6 +51,16 @@ test('the API tries a busy refusal again until the call goes through, and gives 
   calls = 0;
   await expect(retryWhileBusy(async () => (++calls, Promise.reject(busyTransfer())), Date.now() + 150)).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
   expect(calls).toBeGreaterThan(1);
+  // A busy transfer is tried for longer than a busy Temporal: until its own bound.
+  calls = 0;
+  let started = Date.now();
+  await expect(retryWhileBusy(async () => (++calls < 8 ? Promise.reject(busyTransfer()) : 'applied'), Date.now() + 50, Date.now() + 10_000)).resolves.toBe('applied');
+  expect(Date.now() - started).toBeGreaterThan(50);
+  calls = 0;
+  const exhausted = new ServiceError('x', { cause: grpc(8, 'namespace rate limit exceeded') });
+  started = Date.now();
+  await expect(retryWhileBusy(async () => (++calls, Promise.reject(exhausted)), Date.now() + 150, Date.now() + 10_000)).rejects.toBe(exhausted);
+  expect(Date.now() - started).toBeLessThan(1_500);
   // A refusal that retrying cannot change is not tried again.
   calls = 0;
   const refused = new WorkflowUpdateFailedError('x', ApplicationFailure.create({ type: FailureTypes.RuleViolation, message: 'no', nonRetryable: true }));
