@@ -1,6 +1,8 @@
 // Many requests on one transfer at once, with the worker up and with it down: every answer is a
 // documented status (never a 500), every 503 carries Retry-After and says how to retry safely, and
-// a retry after a 503 neither loses nor doubles anything. Also /readyz with and without a worker.
+// a retry after a 503 neither loses nor doubles anything. Changes sent together take turns (the
+// workflow refuses one that arrives while another is applied; the API tries it again). Also
+// /readyz with and without a worker.
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -188,6 +190,27 @@ test('25 cancellations at once and 25 reads: one cancels, the others are refused
   expect(state.body.status).toBe('cancelled');
   expect(state.body.history.filter((h: { event: string }) => h.event === 'cancellation')).toHaveLength(1);
   await expectReplays(body.transferId);
+});
+
+test('ten checklist items sent at once: each takes its turn and is recorded, every answer a 200', async () => {
+  const body = await startTransfer();
+  const transferring = await tokenFor('tm-cy', ['team-manager'], [body.from.team]);
+  const receiving = await tokenFor('tm-di', ['team-manager'], [body.to.team]);
+  const id = body.transferId;
+  expect((await request(app).post(`/v1/transfers/${id}/notification`).set(auth(transferring)).send({ notifiedOn: londonToday() })).status).toBe(200);
+  expect((await request(app).post(`/v1/transfers/${id}/acknowledgement`).set(auth(receiving)).send({})).status).toBe(200);
+  const allocated = await request(app)
+    .post(`/v1/transfers/${id}/allocation`)
+    .set(auth(receiving))
+    .send({ receivingSocialWorker: { id: 'sw2', role: 'social-worker' } });
+  expect(allocated.status).toBe(200);
+  const items: string[] = allocated.body.checklist.map((i: { itemId: string }) => i.itemId).slice(0, 10);
+  expect(items.length).toBeGreaterThan(3);
+  const answers = await Promise.all(items.map((itemId) => request(app).post(`/v1/transfers/${id}/checklist/${itemId}`).set(auth(transferring)).send({})));
+  expect({ statuses: answers.map((a) => a.status), unhandled }).toEqual({ statuses: items.map(() => 200), unhandled: [] });
+  const state = await request(app).get(`/v1/transfers/${id}`).set(auth(operator));
+  expect(state.body.checklist.filter((i: { itemId: string; state: string }) => items.includes(i.itemId) && i.state === 'done')).toHaveLength(items.length);
+  await expectReplays(id);
 });
 
 test('two changes in one workflow task: the first applies, the second is refused as busy and leaves no trace in history', async () => {
