@@ -46,6 +46,11 @@ export const configSchema = z.object({
   AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(30),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(100),
   WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(1).default(20),
+  /** Where the worker serves Temporal core's Prometheus metrics (host:port); unset, none. */
+  WORKER_METRICS_ADDRESS: z
+    .string()
+    .regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port, e.g. 0.0.0.0:9464')
+    .optional(),
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
   /** The folder of policy files (one per authority and version); default the shipped policies/. */
   POLICY_DIR: z.string().min(1).optional(),

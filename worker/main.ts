@@ -8,7 +8,10 @@ import { createWorker } from './create-worker';
 export async function runWorker(): Promise<void> {
   const config = loadConfig();
   const keyRing = keyRingOf(config);
-  Runtime.install({});
+  // Core's own metrics (workflow task latencies and failures, pollers, cache) carry no transfer ids:
+  // their labels are the namespace, task queue and workflow or activity type.
+  const prometheus = config.WORKER_METRICS_ADDRESS ? { bindAddress: config.WORKER_METRICS_ADDRESS } : undefined;
+  Runtime.install(prometheus ? { telemetryOptions: { metrics: { prometheus } } } : {});
   const temporal = temporalSettings(config);
   const connection = await NativeConnection.connect(nativeConnectionOptions(temporal));
   try {

@@ -58,8 +58,8 @@ export async function startDevServer(port: number, dbFile: string): Promise<Proc
 }
 
 /** The production worker process, exactly as `node worker/main.js` runs it, polling `address`. */
-export async function startWorkerProcess(address: string): Promise<Proc> {
-  const env = { ...process.env, TEMPORAL_ADDRESS: address, PAYLOAD_KEYS: TEST_PAYLOAD_KEYS, SMTP_URL: '', WEBHOOK_URL: '', WORKFLOW_BUNDLE_PATH: '' };
+export async function startWorkerProcess(address: string, extraEnv: Record<string, string> = {}): Promise<Proc> {
+  const env = { ...process.env, TEMPORAL_ADDRESS: address, PAYLOAD_KEYS: TEST_PAYLOAD_KEYS, SMTP_URL: '', WEBHOOK_URL: '', WORKFLOW_BUNDLE_PATH: '', ...extraEnv };
   const proc = track(
     spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(ROOT, 'worker', 'main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }),
   );
