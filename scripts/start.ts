@@ -14,7 +14,7 @@ import { startApi } from '../api/main';
 import { nativeConnectionOptions, temporalSettings } from '../config/temporal';
 import { closeMailTransports, deliverySettings } from '../activities/notifications';
 import { startMailCatcher, type MailCatcher } from '../activities/notifications/mail-catcher';
-import { createWorker } from '../worker/create-worker';
+import { createWorker, workerTelemetry } from '../worker/create-worker';
 import { searchAttributeFlags } from '../workflows/definitions';
 import { randomBytes } from 'node:crypto';
 import { publicBaseUrl } from '../activities/notifications/settings';
@@ -192,7 +192,7 @@ async function main(): Promise<void> {
     running.push({ name: 'local OpenID provider', stop: () => provider.stop() });
   }
 
-  Runtime.install({ shutdownSignals: [] });
+  Runtime.install({ shutdownSignals: [], telemetryOptions: workerTelemetry(config.WORKER_METRICS_ADDRESS) });
   const nativeConnection = await NativeConnection.connect(nativeConnectionOptions(temporal));
   running.push({ name: 'worker connection', stop: () => nativeConnection.close() });
   const worker = await createWorker({

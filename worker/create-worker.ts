@@ -1,11 +1,20 @@
 // Wires the real activities into a Temporal worker. Used by worker/main.ts, by `npm start` and by
 // the tests, so they all run the same configuration.
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, type RuntimeOptions, type WorkerOptions } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
 import { createActivities, type ActivityDeps } from '../activities';
 import { dataConverterFor, type KeyRing } from '../codec';
 import { TASK_QUEUE } from '../workflows/definitions';
 import { DEFAULT_BUNDLE_PATH } from './build-bundle';
+
+/**
+ * Temporal core's Prometheus metrics at `address` (host:port), for the Runtime the worker runs in;
+ * unset, none. They carry no transfer ids: their labels are the namespace, task queue and workflow
+ * or activity type.
+ */
+export function workerTelemetry(address: string | undefined): RuntimeOptions['telemetryOptions'] {
+  return address ? { metrics: { prometheus: { bindAddress: address } } } : undefined;
+}
 
 export interface CreateWorkerOptions {
   connection: NativeConnection;

@@ -3,15 +3,12 @@ import { NativeConnection, Runtime } from '@temporalio/worker';
 import { closeMailTransports } from '../activities/notifications';
 import { keyRingOf, loadConfig } from '../config';
 import { nativeConnectionOptions, temporalSettings } from '../config/temporal';
-import { createWorker } from './create-worker';
+import { createWorker, workerTelemetry } from './create-worker';
 
 export async function runWorker(): Promise<void> {
   const config = loadConfig();
   const keyRing = keyRingOf(config);
-  // Core's own metrics (workflow task latencies and failures, pollers, cache) carry no transfer ids:
-  // their labels are the namespace, task queue and workflow or activity type.
-  const prometheus = config.WORKER_METRICS_ADDRESS ? { bindAddress: config.WORKER_METRICS_ADDRESS } : undefined;
-  Runtime.install(prometheus ? { telemetryOptions: { metrics: { prometheus } } } : {});
+  Runtime.install({ telemetryOptions: workerTelemetry(config.WORKER_METRICS_ADDRESS) });
   const temporal = temporalSettings(config);
   const connection = await NativeConnection.connect(nativeConnectionOptions(temporal));
   try {
