@@ -61,6 +61,15 @@ const isWorkerMissing = (err: unknown) => hasCause(err, 9, /no poller/i);
  */
 export const isWorkflowTaskFailing = (err: unknown) => hasCause(err, 9, /workflow task in failed state/i);
 
+/**
+ * UNAVAILABLE "buffered query cleared, please retry": the workflow closed while the query waited
+ * behind a workflow task. Asked again, the closed workflow answers it.
+ */
+export const isQueryCleared = (err: unknown) => hasCause(err, 14, /buffered query cleared/i);
+
+/** CANCELLED: how a call can end when its own deadline passes while the server still holds it. */
+export const isCallCancelled = (err: unknown) => grpcCodes(err).includes(1);
+
 /** UNAVAILABLE "workflow update was aborted": e.g. the workflow closed with the update in flight. */
 export const isUpdateAborted = (err: unknown) => hasCause(err, 14, /update was aborted/i);
 

@@ -2,7 +2,7 @@
 // PostgreSQL-backed server applies to listings at 10 a second by default) is a 503 to retry, not a
 // 500; so is a transfer that refused a change while applying another.
 import { ApplicationFailure, ServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { retryWhileBusy, toHttpProblem } from '../../api/temporal-errors';
+import { isCallCancelled, isQueryCleared, retryWhileBusy, toHttpProblem } from '../../api/temporal-errors';
 import { FailureTypes } from '../../workflows/contract';
 
 const grpc = (code: number, details: string) => Object.assign(new Error(`${code} ${details}`), { code, details });
@@ -66,4 +66,14 @@ test('the API tries a busy refusal again until the call goes through, and gives 
   const refused = new WorkflowUpdateFailedError('x', ApplicationFailure.create({ type: FailureTypes.RuleViolation, message: 'no', nonRetryable: true }));
   await expect(retryWhileBusy(async () => (++calls, Promise.reject(refused)), Date.now() + 5_000)).rejects.toBe(refused);
   expect(calls).toBe(1);
+});
+
+test('a query the server dropped because the workflow closed under it, or one cut off at its attempt deadline, is told apart (the API asks again), and is never a 500', () => {
+  const cleared = new ServiceError('Failed to query workflow', { cause: grpc(14, 'buffered query cleared, please retry') });
+  expect(isQueryCleared(cleared)).toBe(true);
+  expect(isQueryCleared(new ServiceError('x', { cause: grpc(14, 'connection refused') }))).toBe(false);
+  expect(toHttpProblem(cleared)?.status).toBe(503);
+  // A call that ended CANCELLED (its own deadline passing while the server held it) is told apart too.
+  expect(isCallCancelled(new ServiceError('Failed to query Workflow', { cause: grpc(1, 'Call cancelled') }))).toBe(true);
+  expect(isCallCancelled(cleared)).toBe(false);
 });
