@@ -103,10 +103,10 @@ export function violationError(v: RuleViolation): { path: string; message: strin
 
 /**
  * Runs a Temporal call again while it answers "busy", with short jittered pauses: while Temporal
- * does (RESOURCE_EXHAUSTED) until `until`, and while the transfer refuses a change because it is
- * applying another (which lasts as long as one step) until `transferBusyUntil` (epoch ms). Only for
- * calls that are safe to repeat: queries, starts with a fixed workflow id, and updates with a fixed
- * update id.
+ * does (RESOURCE_EXHAUSTED, or a query it dropped and asks to have again) until `until`, and while
+ * the transfer refuses a change because it is applying another (which lasts as long as one step)
+ * until `transferBusyUntil` (epoch ms). Only for calls that are safe to repeat: queries, starts
+ * with a fixed workflow id, and updates with a fixed update id.
  */
 export async function retryWhileBusy<T>(fn: () => Promise<T>, until: number, transferBusyUntil = until): Promise<T> {
   for (let attempt = 0; ; attempt++) {
@@ -114,7 +114,7 @@ export async function retryWhileBusy<T>(fn: () => Promise<T>, until: number, tra
       return await fn();
     } catch (err) {
       const pause = Math.min(400, 25 * 2 ** attempt) * (0.5 + Math.random());
-      const bound = isTransferBusy(err) ? transferBusyUntil : isBusy(err) ? until : 0;
+      const bound = isTransferBusy(err) ? transferBusyUntil : isBusy(err) || isQueryCleared(err) ? until : 0;
       if (Date.now() + pause >= bound) throw err;
       await new Promise((r) => setTimeout(r, pause));
     }

@@ -22,7 +22,7 @@ import type { Principal } from './auth';
 import { sidesOfTeams, withAccess } from '../workflows/access';
 import { Refusal } from '../workflows/lifecycle/requests';
 import { HttpProblem, PROBLEM_BASE } from './problem';
-import { isCallCancelled, isDeadlineExceeded, isQueryCleared, isUpdateAborted, retryWhileBusy } from './temporal-errors';
+import { isCallCancelled, isDeadlineExceeded, isUpdateAborted, retryWhileBusy } from './temporal-errors';
 
 export function actorOf(p: Principal, sides: Side[]): Actor {
   return { id: p.sub, roles: p.roles, sides, kind: p.roles.includes('integration') ? 'integration' : 'person' };
@@ -100,8 +100,8 @@ export function createTransferService(client: Client, timeoutMs: number): Transf
    * Temporal can leave a query unanswered until its deadline when the workflow closes while the
    * query is in flight (many events at once on a transfer that one of them finishes). Each attempt
    * is therefore bounded; after an unanswered one, a finished transfer's state is its workflow's
-   * result, read from history without a worker, and a running one is asked again. A query the
-   * server dropped because the workflow closed under it ("buffered query cleared") is asked again.
+   * result, read from history without a worker, and a running one is asked again. (A query the
+   * server dropped because the workflow closed under it is asked again by `temporal`.)
    */
   async function queryState(workflowId: string, deadline: number): Promise<TransferState> {
     const handle = client.workflow.getHandle<(input: StartTransferInput) => Promise<TransferState>>(workflowId);
@@ -110,10 +110,6 @@ export function createTransferService(client: Client, timeoutMs: number): Transf
       try {
         return await temporal(() => handle.query(getStateQuery), attemptUntil);
       } catch (err) {
-        if (isQueryCleared(err) && Date.now() + 50 < deadline) {
-          await new Promise((r) => setTimeout(r, 50));
-          continue;
-        }
         const attemptTimedOut = isDeadlineExceeded(err) || (isCallCancelled(err) && Date.now() >= attemptUntil - 100);
         if (!attemptTimedOut || Date.now() >= deadline) throw err;
         const finished = await temporal(async () => {

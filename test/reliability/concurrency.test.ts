@@ -14,9 +14,9 @@ import { londonToday, plusDays, tokenFor } from '../support/fixtures';
 import { createLocalEnv, createTestWorker, SHORT_LONG_POLL, TEST_TASK_QUEUE, testDataConverter } from '../support/temporal';
 import { eventually, expectProblem, testApp, transferBody } from '../api/helpers';
 import { DEFAULT_BUNDLE_PATH } from '../../worker/build-bundle';
-import { eventUpdates, workflowIdFor } from '../../workflows/definitions';
+import { workflowIdFor } from '../../workflows/definitions';
 import { FailureTypes } from '../../workflows/contract';
-import { actors } from '../support/workflow-driver';
+import { actors, startTransfer as startRaw, updateResult } from '../support/workflow-driver';
 
 let env: TestWorkflowEnvironment;
 let connection: Connection;
@@ -81,6 +81,12 @@ async function startTransfer() {
   const res = await request(app).post('/v1/transfers').set(auth(integration)).send(body);
   expect(res.status).toBe(201);
   return body;
+}
+
+/** A notification's payload sent straight to the workflow: today, with the window's end. */
+function notified() {
+  const today = londonToday();
+  return { notifiedOn: today, windowEnd: plusDays(today, 28) };
 }
 
 /** 25 reads and 25 notifications (each with its own key) at once. */
@@ -216,11 +222,7 @@ test('ten checklist items sent at once: each takes its turn and is recorded, eve
 test('two changes in one workflow task: the first applies, the second is refused as busy and leaves no trace in history', async () => {
   const body = await startTransfer();
   const handle = client.workflow.getHandle(workflowIdFor(body.transferId));
-  const today = londonToday();
-  const notify = (eventId: string) =>
-    handle.executeUpdate(eventUpdates.notification as never, {
-      args: [{ eventId, actor: actors.transferringTm, payload: { notifiedOn: today, windowEnd: plusDays(today, 28) } }],
-    });
+  const notify = (eventId: string) => updateResult(handle, 'notification', actors.transferringTm, notified(), eventId);
   await stopWorker();
   let answers: PromiseSettledResult<unknown>[];
   try {
@@ -251,18 +253,11 @@ test('an event that comes with the start, in the run\'s first workflow task, wai
   let answer: unknown;
   let handle: WorkflowHandle;
   try {
-    handle = await client.workflow.start('caseTransfer', {
-      workflowId: workflowIdFor(request.transferId),
-      taskQueue: TEST_TASK_QUEUE,
-      args: [{ request, requestHash: 'test', startedBy: actors.integration, receivedOn: londonToday() }],
-    });
-    const today = londonToday();
-    const notified = handle.executeUpdate(eventUpdates.notification as never, {
-      args: [{ eventId: 'with-the-start', actor: actors.transferringTm, payload: { notifiedOn: today, windowEnd: plusDays(today, 28) } }],
-    });
+    handle = await startRaw(client, request, londonToday(), TEST_TASK_QUEUE);
+    const sent = updateResult(handle, 'notification', actors.transferringTm, notified(), 'with-the-start');
     await new Promise((r) => setTimeout(r, 1_000));
     await startWorker();
-    answer = await notified;
+    answer = await sent;
   } finally {
     if (!worker) await startWorker();
   }

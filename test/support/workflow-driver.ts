@@ -36,10 +36,11 @@ export async function startTransfer(
   client: Client,
   request: TransferRequest,
   receivedOn: string,
+  taskQueue: string = TASK_QUEUE,
 ): Promise<WorkflowHandleWithFirstExecutionRunId> {
   return client.workflow.start('caseTransfer', {
     workflowId: workflowIdFor(request.transferId),
-    taskQueue: TASK_QUEUE,
+    taskQueue,
     args: [{ request, requestHash: 'test', startedBy: actors.integration, receivedOn }],
   });
 }
