@@ -1,7 +1,8 @@
 // Activities: the workflow's only way to reach calendar/policy code and the outside world.
 // `createActivities(deps)` lets tests and the worker inject the calendar, the policies and sinks.
-import type { AuthorityId, PinnedPolicy, PolicyDigest, Schedule, ScheduleFacts, TransferEventMessage, UnitSettings } from '../workflows/definitions';
+import { causeChain, type AuthorityId, type PinnedPolicy, type PolicyDigest, type Schedule, type ScheduleFacts, type TransferEventMessage, type UnitSettings } from '../workflows/contract';
 import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import { loadConfig, unitSettingsOf } from '../config';
 import {
   deliverySettings,
@@ -22,6 +23,29 @@ import type { MigrationDigest } from '../workflows/lifecycle/migration';
 /** What a batched webhook delivery reports: the messages that failed for good (the rest were delivered). */
 export interface BatchDelivery {
   failed: { sequence: number; error: string }[];
+}
+
+/**
+ * What one channel's first try of a step's delivery came to: delivered (but for the messages the
+ * receiver refused for good), or failed, for good or for now (then the retrying activity takes it).
+ */
+export type FirstTry =
+  | { delivered: true; failed: { sequence: number; error: string }[] }
+  | { delivered: false; permanent: boolean; error: string };
+
+/** The first try of each channel a delivery carried. */
+export interface FirstTries {
+  webhook?: FirstTry;
+  email?: FirstTry;
+}
+
+async function firstTry(attempt: () => Promise<BatchDelivery['failed']>): Promise<FirstTry> {
+  try {
+    return { delivered: true, failed: await attempt() };
+  } catch (err) {
+    const permanent = isPermanentDeliveryError(err) || (err instanceof ApplicationFailure && err.nonRetryable === true);
+    return { delivered: false, permanent, error: causeChain(err) };
+  }
 }
 
 /** How far a retried batch got last time (its last heartbeat), or 0 outside an activity. */
@@ -127,6 +151,36 @@ export function createActivities(overrides: Partial<ActivityDeps> = {}) {
     if (deps.webhook) await postWebhookEvent(deps.webhook, message);
   };
 
+  /**
+   * Several published events in order, one activity for all of them (the workflow batches what
+   * queued while a delivery was in flight). A message refused for good is reported and the rest
+   * still go; anything else fails the activity, whose retry starts after the last message the
+   * previous attempt delivered (its heartbeat).
+   */
+  const deliverWebhooks = async (messages: TransferEventMessage[]): Promise<BatchDelivery> => {
+    const failed: BatchDelivery['failed'] = [];
+    for (let i = batchProgress(); i < messages.length; i++) {
+      try {
+        await deliverWebhook(messages[i]);
+      } catch (err) {
+        if (!isPermanentDeliveryError(err)) throw err;
+        failed.push({ sequence: messages[i].sequence, error: err.message });
+      }
+      heartbeat(i + 1);
+    }
+    return { failed };
+  };
+
+  /**
+   * Emails for one published event (written notification, acknowledgement due and overdue,
+   * escalations, meeting invite, completion, remediation). Each message's Message-ID comes from
+   * (workflowId, sequence, notice, recipient), so a retry can be deduplicated downstream.
+   */
+  const sendNotificationsFor = async (message: TransferEventMessage): Promise<SendResult> => {
+    if (!deps.mail) return { sent: 0, skipped: 0, notices: [] };
+    return sendNotifications(deps.mail, message);
+  };
+
   return {
     /**
      * Local activity, once at start: the policy facts a running transfer keeps, with the version it
@@ -183,34 +237,22 @@ export function createActivities(overrides: Partial<ActivityDeps> = {}) {
     deliverWebhook,
 
     /**
-     * Several published events in order, one activity for all of them (the workflow batches what
-     * queued while a delivery was in flight). A message refused for good is reported and the rest
-     * still go; anything else fails the activity, whose retry starts after the last message the
-     * previous attempt delivered (its heartbeat).
+     * Local activity: a step's deliveries tried once, the webhook batch and the email together, so
+     * that a step that notifies someone takes one local activity, not two. It never throws for a
+     * channel: each one's outcome says whether its retrying activity (deliverWebhooks,
+     * sendNotifications) must take it on.
      */
-    async deliverWebhooks(messages: TransferEventMessage[]): Promise<BatchDelivery> {
-      const failed: BatchDelivery['failed'] = [];
-      for (let i = batchProgress(); i < messages.length; i++) {
-        try {
-          await deliverWebhook(messages[i]);
-        } catch (err) {
-          if (!isPermanentDeliveryError(err)) throw err;
-          failed.push({ sequence: messages[i].sequence, error: err.message });
-        }
-        heartbeat(i + 1);
-      }
-      return { failed };
+    async firstTries(input: { webhook?: TransferEventMessage[]; email?: TransferEventMessage }): Promise<FirstTries> {
+      const { webhook: batch, email: message } = input;
+      const [webhook, email] = await Promise.all([
+        batch ? firstTry(async () => (await deliverWebhooks(batch)).failed) : undefined,
+        message ? firstTry(async () => (await sendNotificationsFor(message), [])) : undefined,
+      ]);
+      return { ...(webhook ? { webhook } : {}), ...(email ? { email } : {}) };
     },
 
-    /**
-     * Emails for one published event (written notification, acknowledgement due and overdue,
-     * escalations, meeting invite, completion, remediation). Each message's Message-ID comes from
-     * (workflowId, sequence, notice, recipient), so a retry can be deduplicated downstream.
-     */
-    async sendNotifications(message: TransferEventMessage): Promise<SendResult> {
-      if (!deps.mail) return { sent: 0, skipped: 0, notices: [] };
-      return sendNotifications(deps.mail, message);
-    },
+    deliverWebhooks,
+    sendNotifications: sendNotificationsFor,
   };
 }
 

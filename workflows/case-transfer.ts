@@ -18,7 +18,7 @@ import {
   type SignalDefinition,
 } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
-import type { Activities } from '../activities';
+import type { Activities, FirstTries, FirstTry } from '../activities';
 import {
   EVENT_NAMES,
   SA,
@@ -39,7 +39,7 @@ import { validateMigration } from './lifecycle/migration';
 import { applyEvent, applyTimer, migratePolicy, rejectSignal, recordDeliveryFailure, start, type StepResult } from './lifecycle/step';
 import { nextTimer, sameTimer, type Timer } from './lifecycle/timers';
 import { validate } from './lifecycle/validate';
-import { FailureTypes } from './contract';
+import { FailureTypes, causeChain } from './contract';
 import { withAccess } from './access';
 import { triggersEmail } from './notices';
 
@@ -61,9 +61,9 @@ const email = proxyActivities<Activities>({
   retry: { initialInterval: '10s', backoffCoefficient: 2, maximumInterval: '10m', nonRetryableErrorTypes: ['PermanentDeliveryError'] },
 });
 
-// The fast path: each channel's delivery is first tried once as a local activity, in the workflow
-// task of the step that published it (one marker in history, no task of its own); only a delivery
-// that fails there goes on to the retrying activities above.
+// The fast path: a step's deliveries, webhook and email together, are first tried once in one local
+// activity, in the workflow task of the step that published them (one marker in history, no task of
+// its own); only a channel whose delivery fails there for now goes on to its retrying activity above.
 const firstTry = proxyLocalActivities<Activities>({
   startToCloseTimeout: '3s',
   retry: { maximumAttempts: 1 },
@@ -117,21 +117,6 @@ function startedWith(): string {
 
 function failure(r: Refusal): ApplicationFailure {
   return ApplicationFailure.create({ type: r.type, message: r.message, nonRetryable: true, details: [r.details] });
-}
-
-/** A delivery the receiver refused for good: trying again would only be refused again. */
-function isPermanent(err: unknown): boolean {
-  for (let cur: unknown = err; cur instanceof Error; cur = cur.cause) {
-    if (cur instanceof ApplicationFailure && (cur.type === 'PermanentDeliveryError' || cur.nonRetryable)) return true;
-  }
-  return false;
-}
-
-/** Every message down the cause chain: the last attempt's own error, not only the timeout. */
-function causeChain(err: unknown): string {
-  const parts: string[] = [];
-  for (let cur: unknown = err; cur instanceof Error && parts.length < 5; cur = cur.cause) parts.push(cur.message);
-  return parts.join(': ') || String(err);
 }
 
 export async function caseTransfer(input: CaseTransferInput): Promise<TransferState> {
@@ -329,26 +314,18 @@ export async function caseTransfer(input: CaseTransferInput): Promise<TransferSt
     });
   }
 
-  /** One delivery of a batch: the fast path, then (unless it failed for good) the retrying activity. */
-  async function deliver(channel: Channel, batch: TransferEventMessage[]): Promise<{ sequence: number; error: string }[]> {
-    try {
-      if (channel === 'webhook') return (await firstTry.deliverWebhooks(batch)).failed;
-      await firstTry.sendNotifications(batch[0]);
-      return [];
-    } catch (err) {
-      if (isPermanent(err)) throw err;
-    }
+  /** What a channel's delivery came to after its first try: the retrying activity when that failed for now. */
+  async function afterFirstTry(channel: Channel, batch: TransferEventMessage[], tried?: FirstTry): Promise<{ sequence: number; error: string }[]> {
+    if (tried?.delivered) return tried.failed;
+    if (tried?.permanent) return batch.map((m) => ({ sequence: m.sequence, error: tried.error }));
     if (channel === 'webhook') return (await webhook.deliverWebhooks(batch)).failed;
     await email.sendNotifications(batch[0]);
     return [];
   }
 
-  // The webhook (and audit log) gets every message, what queued while one delivery ran going in the
-  // next one together, in order; email only the messages that notify someone, one at a time.
-  async function deliverHead(channel: Channel): Promise<void> {
-    const batch = outbox[channel].slice(0, channel === 'webhook' ? WEBHOOK_BATCH : 1);
+  async function settleChannel(channel: Channel, batch: TransferEventMessage[], tried?: FirstTry): Promise<void> {
     try {
-      const failed = await deliver(channel, batch);
+      const failed = await afterFirstTry(channel, batch, tried);
       const bySequence = new Map(batch.map((m) => [m.sequence, m]));
       await recordFailures(channel, failed.map((f) => ({ message: bySequence.get(f.sequence)!, error: f.error })));
     } catch (err) {
@@ -356,6 +333,20 @@ export async function caseTransfer(input: CaseTransferInput): Promise<TransferSt
     }
     outbox[channel].splice(0, batch.length);
     delivering[channel] = false;
+  }
+
+  // The webhook (and audit log) gets every message, what queued while one delivery ran going in the
+  // next one together, in order; email only the messages that notify someone, one at a time. Both
+  // channels' heads are first tried in one local activity; each then goes on on its own.
+  async function deliverHeads(channels: Channel[]): Promise<void> {
+    const batches = new Map(channels.map((c) => [c, outbox[c].slice(0, c === 'webhook' ? WEBHOOK_BATCH : 1)]));
+    let tried: FirstTries = {};
+    try {
+      tried = await firstTry.firstTries({ webhook: batches.get('webhook'), email: batches.get('email')?.[0] });
+    } catch {
+      // The first try itself did not finish (its 3 s ran out): every channel goes on to its retrying activity.
+    }
+    await Promise.all(channels.map((c) => settleChannel(c, batches.get(c)!, tried[c])));
   }
 
   // One loop starts every delivery, and only from a condition, so only once an activation's jobs
@@ -366,11 +357,9 @@ export async function caseTransfer(input: CaseTransferInput): Promise<TransferSt
     const ready = (c: Channel) => !delivering[c] && outbox[c].length > 0;
     for (;;) {
       await condition(() => CHANNELS.some(ready));
-      for (const channel of CHANNELS) {
-        if (!ready(channel)) continue;
-        delivering[channel] = true;
-        void deliverHead(channel);
-      }
+      const channels = CHANNELS.filter(ready);
+      for (const channel of channels) delivering[channel] = true;
+      void deliverHeads(channels);
     }
   }
 

@@ -527,6 +527,13 @@ export const FailureTypes = {
   Busy: 'TransferBusy',
 } as const;
 
+/** Every message down an error's cause chain (the last attempt's own error, not only a timeout): what a failed delivery records. */
+export function causeChain(err: unknown): string {
+  const parts: string[] = [];
+  for (let cur: unknown = err; cur instanceof Error && parts.length < 5; cur = cur.cause) parts.push(cur.message);
+  return parts.join(': ') || String(err);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Who may send each event (shared/API.md "who"): the one table a person is authorised from. The
 // workflow decides against the transfer (its teams' sides, its allocated social worker); the API

@@ -1,12 +1,14 @@
-// What a step costs in deliveries, counted from the workflow's history: each delivery first tried
-// as a local activity in the step's own workflow task (an activity only when that fails); email
-// only for steps that notify someone; every message reaches the webhook (and the audit log) once
-// and in order, those queued behind a slow delivery together in one delivery.
+// What a step costs in deliveries, counted from the workflow's history: a step's deliveries first
+// tried together as one local activity in the step's own workflow task (an activity only when that
+// fails); email only for steps that notify someone; every message reaches the webhook (and the
+// audit log) once and in order, those queued behind a slow delivery together in one delivery.
 import { createServer, type Server } from 'node:http';
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import type { ActivityDeps, AuditRecord } from '../../activities';
+import type { ActivityDeps, AuditRecord, FirstTries } from '../../activities';
+
+type Channel = keyof FirstTries;
 import { startMailCatcher, type MailCatcher } from '../../activities/notifications/mail-catcher';
 import { eventSignals, workflowIdFor, type TransferEventMessage } from '../../workflows/definitions';
 import { islingtonCinToCla, plusDays } from '../support/fixtures';
@@ -72,16 +74,18 @@ async function scheduled(handle: WorkflowHandle): Promise<{ type: string; input:
   return out;
 }
 
-/** The local activities a run's workflow tasks ran, by type, from their markers (a marker records no input). */
-async function localActivities(handle: WorkflowHandle): Promise<string[]> {
+/** The channels each first try (a local activity's marker) carried, read from the outcomes it recorded. */
+async function firstTries(handle: WorkflowHandle): Promise<Channel[][]> {
   const history = await handle.fetchHistory();
-  const out: string[] = [];
+  const converter = testDataConverter();
+  const out: Channel[][] = [];
   for (const e of history.events ?? []) {
     if (e.eventType !== EventType.EVENT_TYPE_MARKER_RECORDED) continue;
-    const data = e.markerRecordedEventAttributes!.details?.data?.payloads?.[0];
-    if (!data) continue;
-    const { activity_type: type } = defaultPayloadConverter.fromPayload<{ activity_type: string }>(data);
-    out.push(type);
+    const details = e.markerRecordedEventAttributes!.details;
+    const data = details?.data?.payloads?.[0];
+    if (!data || defaultPayloadConverter.fromPayload<{ activity_type: string }>(data).activity_type !== 'firstTries') continue;
+    const [result] = await converter.payloadCodecs![0].decode(details!.result!.payloads!);
+    out.push(Object.keys(defaultPayloadConverter.fromPayload<FirstTries>(result)) as Channel[]);
   }
   return out;
 }
@@ -112,8 +116,11 @@ test('only a step that notifies someone takes an email delivery', async () => {
 
   await catcher.waitFor(() => catcher.messages().some((m) => m.headers['x-case-transfers-event'] === `${handle.workflowId}:2`), 20_000);
   // Of start, notification, acknowledgement and allocation, only the written notification emails
-  // anyone: one email delivery, tried once on the fast path, and no email activity.
-  expect((await localActivities(handle)).filter((t) => t === 'sendNotifications')).toHaveLength(1);
+  // anyone: one email delivery, tried once on the fast path together with that step's webhook, and
+  // no email activity.
+  const tries = await firstTries(handle);
+  expect(tries.filter((channels) => channels.includes('email'))).toEqual([['webhook', 'email']]);
+  expect(tries.every((channels) => channels.includes('webhook'))).toBe(true);
   expect((await scheduled(handle)).filter((a) => a.type === 'sendNotifications')).toEqual([]);
   const events = new Set(catcher.messages().filter((m) => m.headers['x-case-transfers-event']?.startsWith(`${handle.workflowId}:`)).map((m) => m.headers['x-case-transfers-event']));
   expect([...events]).toEqual([`${handle.workflowId}:2`]);
@@ -127,7 +134,7 @@ test('a healthy webhook receiver takes every message on the fast path: no activi
   await eventually(async () => posted.filter((p) => p.workflowId === handle.workflowId), (p) => p.length >= 4);
   expect(posted.filter((p) => p.workflowId === handle.workflowId).map((p) => p.sequence)).toEqual([1, 2, 3, 4]);
   expect(await scheduled(handle)).toEqual([]);
-  expect((await localActivities(handle)).filter((t) => t === 'deliverWebhooks').length).toBeGreaterThanOrEqual(1);
+  expect((await firstTries(handle)).filter((channels) => channels.includes('webhook')).length).toBeGreaterThanOrEqual(1);
 });
 
 test('a delivery that fails on the fast path goes on to the retrying activity, and nothing is lost or reordered', async () => {
@@ -159,6 +166,6 @@ test('steps queued behind a slow webhook delivery go together, once each and in 
   expect(posted.filter((p) => p.workflowId === workflowId).map((p) => p.sequence)).toEqual([1, 2, 3, 4]);
   expect(auditOf(workflowId)).toEqual([1, 2, 3, 4]);
   // Four messages, fewer deliveries: those that committed while one was being posted went together.
-  const deliveries = (await localActivities(handle)).filter((t) => t === 'deliverWebhooks').length + (await scheduled(handle)).filter((a) => a.type === 'deliverWebhooks').length;
+  const deliveries = (await firstTries(handle)).filter((channels) => channels.includes('webhook')).length + (await scheduled(handle)).filter((a) => a.type === 'deliverWebhooks').length;
   expect(deliveries).toBeLessThan(4);
 });
