@@ -1,6 +1,6 @@
 // Activities: the workflow's only way to reach calendar/policy code and the outside world.
 // `createActivities(deps)` lets tests and the worker inject the calendar, the policies and sinks.
-import { causeChain, type AuthorityId, type PinnedPolicy, type PolicyDigest, type Schedule, type ScheduleFacts, type TransferEventMessage, type UnitSettings } from '../workflows/contract';
+import { causeChain, type AuthorityId, type PinnedPolicy, type PolicyDigest, type RuleViolation, type Schedule, type ScheduleFacts, type TransferEventMessage, type UnitSettings } from '../workflows/contract';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { loadConfig, unitSettingsOf } from '../config';
@@ -217,6 +217,12 @@ export function createActivities(overrides: Partial<ActivityDeps> = {}) {
     async computeSchedule(facts: ScheduleFacts & { policyVersion?: string; policy?: PinnedPolicy }): Promise<Schedule> {
       const { policyVersion, policy: pinned, ...rest } = facts;
       return engineFor(policyOf(facts.request.authority, policyVersion, pinned), Boolean(pinned)).compute(rest);
+    },
+
+    /** Local activity: a completion's guard on its date (the violations) and its schedule once completed, under one engine. */
+    async completionTrial(input: { guard: ScheduleFacts; completed: ScheduleFacts; policy?: PinnedPolicy }): Promise<{ violations: RuleViolation[]; schedule: Schedule }> {
+      const engine = engineFor(policyOf(input.guard.request.authority, undefined, input.policy), Boolean(input.policy));
+      return { violations: engine.compute(input.guard).completionViolations ?? [], schedule: engine.compute(input.completed) };
     },
 
     /** Local activity: when an escalation raised now must be answered before it climbs. */

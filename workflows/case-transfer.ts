@@ -139,6 +139,8 @@ export async function caseTransfer(input: CaseTransferInput): Promise<TransferSt
         return policy.migrationDigest(r.input);
       case 'computeSchedule':
         return policy.computeSchedule(r.input);
+      case 'completionTrial':
+        return policy.completionTrial(r.input);
       case 'escalationRespondBy':
         return policy.escalationRespondBy(r.input);
       case 'localDate':

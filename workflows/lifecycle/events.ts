@@ -4,23 +4,13 @@
 import { approversFor, rankIndex, type CompletionHow, type EventEnvelope, type EventName, type EventPayloads, type RuleFlag, type RuleViolation } from '../contract';
 import { answer as answerEscalation, raise, raiseAutomatically } from './escalations';
 import { blockingOpen, specFor, type TransferModel } from './model';
-import { computeSchedule, localDate, meetDeadlines, reschedule, settleEscalations, tryFacts, waiveDeadlines, Refusal, type Asks } from './requests';
+import { completionGuard, localDate, meetDeadlines, reschedule, settleEscalations, tryFacts, waiveDeadlines, Refusal, type Asks } from './requests';
 import { go, settle } from './transitions';
 
 type EventStep<E extends EventName> = (m: TransferModel, env: EventEnvelope<EventPayloads[E]>, now: string) => Asks<string>;
 
 /** Completions no one asks for: the clock decides, so a broken rule is recorded, never refused (Islington's window end, 000 §11). */
 const TIMED: readonly CompletionHow[] = ['window-end', 'agreed-date'];
-
-/**
- * The one completion guard: what the policy forbids about lead responsibility moving on `on`
- * (notice periods, maximum stays, earliest dates, blackouts, preconditions of an early transfer).
- */
-export function* completionGuard(m: TransferModel, on: string): Asks<RuleViolation[]> {
-  // Under the transfer's pinned policy, as every other schedule: a newer file must not decide it.
-  const trial = yield* computeSchedule({ ...m.facts, completingOn: on }, m.digest?.policy);
-  return trial.completionViolations ?? [];
-}
 
 const breachFlag = (v: RuleViolation): RuleFlag => ({
   type: 'completion-breach',
@@ -41,7 +31,8 @@ export function* complete(
   note?: string,
 ): Asks<void> {
   const s = m.transfer;
-  const violations = yield* completionGuard(m, effectiveOn);
+  const receiver = s.people.receivingSocialWorker ? 'worker' : 'team-queue';
+  const { violations, trial } = yield* completionGuard(m, effectiveOn, now, receiver);
   if (violations.length && !TIMED.includes(how)) {
     throw new Refusal('RuleViolation', `completion on ${effectiveOn} refused: ${violations.map((v) => `${v.rule}: ${v.message}`).join('; ')}`, violations);
   }
@@ -53,7 +44,7 @@ export function* complete(
     at: now,
     effectiveOn,
     how,
-    receiver: s.people.receivingSocialWorker ? 'worker' : 'team-queue',
+    receiver,
     receivingSocialWorker: s.people.receivingSocialWorker,
     outstandingItems: s.checklist.filter((i) => i.state === 'open').map((i) => i.itemId),
     // What the date broke that the protocol lets happen anyway: a notice shortfall, a clock's own date rule.
@@ -64,7 +55,7 @@ export function* complete(
   go(m, row, now);
   // Met before rescheduling: the new schedule no longer arms pre-completion clocks.
   meetDeadlines(m, now, 'completion', undefined, effectiveOn);
-  const schedule = yield* reschedule(m, now);
+  const schedule = yield* reschedule(m, now, { trial });
   if (m.digest?.checklistGate?.deferOpenItems && schedule.remediationDueOn) {
     for (const item of s.checklist) {
       if (item.state !== 'open') continue;

@@ -135,10 +135,13 @@ export function blockingOpen(m: TransferModel): string[] {
   return m.transfer.checklist.filter((i) => i.blocking && (i.state === 'open' || i.state === 'deferred')).map((i) => i.itemId);
 }
 
-/** Completed into the receiving team's queue and not yet cleared by what the policy requires. */
-export function allocationPending(m: TransferModel): boolean {
+/**
+ * Completed into the receiving team's queue and not yet cleared by what the policy requires; of the
+ * transfer's own completion, or of one about to be made (`completion`).
+ */
+export function allocationPending(m: TransferModel, completion?: Pick<NonNullable<TransferModel['transfer']['completion']>, 'receiver' | 'effectiveOn'>): boolean {
   const s = m.transfer;
-  const c = s.completion;
+  const c = completion ?? s.completion;
   if (!c || c.receiver !== 'team-queue') return false;
   const cleared = (m.digest?.queueClearedBy ?? ['allocation']).every((what) =>
     what === 'allocation' ? Boolean(s.people.receivingSocialWorker) : Boolean(s.meeting.heldOn && s.meeting.heldOn >= c.effectiveOn),

@@ -23,6 +23,7 @@ export type Request =
   | { kind: 'firstSchedule'; input: { authority: AuthorityId; kind: string; facts: ScheduleFacts } }
   | { kind: 'migrationDigest'; input: { authority: AuthorityId; kind: string; asOf: string; policyVersion?: string } }
   | { kind: 'computeSchedule'; input: ScheduleFacts & { policy?: PinnedPolicy } }
+  | { kind: 'completionTrial'; input: { guard: ScheduleFacts; completed: ScheduleFacts; policy?: PinnedPolicy } }
   | { kind: 'escalationRespondBy'; input: { authority: AuthorityId; raisedAt: string; reason?: string; policy?: PinnedPolicy } }
   | { kind: 'localDate'; input: { instant: string } };
 
@@ -61,11 +62,26 @@ export interface Trial {
   schedule: Schedule;
 }
 
-/** The facts as a schedule is asked for now: as of `now` (or later), with the allocation flag of this moment. */
-function asked(m: TransferModel, facts: ScheduleFacts, now: string, asOf?: string): ScheduleFacts {
+/** The facts as a schedule is asked for now: as of `now` (or later), with the allocation flag of this moment (or of the completion about to be made). */
+function asked(m: TransferModel, facts: ScheduleFacts, now: string, asOf?: string, completion?: Parameters<typeof allocationPending>[1]): ScheduleFacts {
   facts.asOf = [now, asOf ?? '', m.recurringMetThrough ?? ''].sort().pop()!;
-  facts.allocationPending = allocationPending(m);
+  facts.allocationPending = allocationPending(m, completion);
   return facts;
+}
+
+/**
+ * The one completion guard: what the policy forbids about lead responsibility moving on `on`
+ * (notice periods, maximum stays, earliest dates, blackouts, preconditions of an early transfer),
+ * under the transfer's pinned policy as every other schedule (a newer file must not decide it).
+ * The same request brings the schedule once completed on that date by `receiver`, as a trial the
+ * completion's reschedule takes when its facts turn out to be these: one local activity, not two.
+ */
+export function* completionGuard(m: TransferModel, on: string, now: string, receiver: 'worker' | 'team-queue'): Asks<{ violations: RuleViolation[]; trial: Trial }> {
+  const completed = asked(m, { ...m.facts, completedOn: on }, now, undefined, { receiver, effectiveOn: on });
+  const input = JSON.parse(JSON.stringify({ guard: { ...m.facts, completingOn: on }, completed })) as { guard: ScheduleFacts; completed: ScheduleFacts; policy?: PinnedPolicy };
+  if (m.digest?.policy) input.policy = m.digest.policy;
+  const answer = (yield { kind: 'completionTrial', input }) as { violations: RuleViolation[]; schedule: Schedule };
+  return { violations: answer.violations, trial: { facts: JSON.stringify(completed), schedule: answer.schedule } };
 }
 
 /** Computes a schedule for changed facts without keeping it; refuses on a rule violation. */

@@ -6,8 +6,7 @@
 import fc from 'fast-check';
 import { policiesFrom } from '../../../activities/policy/registry';
 import type { TransferModel } from '../../../workflows/lifecycle/model';
-import { completionGuard } from '../../../workflows/lifecycle/events';
-import { Refusal } from '../../../workflows/lifecycle/requests';
+import { Refusal, completionGuard } from '../../../workflows/lifecycle/requests';
 import { TODAY, actors, advance, apply, at, plus, request, run, started } from './harness';
 
 const KINDS = policiesFrom()
@@ -56,7 +55,7 @@ async function attempt(m: TransferModel, o: Op, events: string[]): Promise<Trans
 async function checkCompletion(m: TransferModel): Promise<void> {
   const c = m.transfer.completion;
   if (!c) return;
-  const broken = await run(completionGuard({ ...m, facts: { ...m.facts, completedOn: undefined } }, c.effectiveOn));
+  const { violations: broken } = await run(completionGuard({ ...m, facts: { ...m.facts, completedOn: undefined } }, c.effectiveOn, c.at, c.receiver));
   if (c.how === 'window-end' || c.how === 'agreed-date') {
     // Completed by the clock: every rule the date breaks is on the record.
     for (const v of broken) expect(c.breaches?.map((b) => b.rule)).toContain(v.rule);

@@ -4,7 +4,7 @@ import { answerState } from '../../../workflows/definitions';
 import { LIMITS, view } from '../../../workflows/lifecycle/model';
 import { applyEvent, rejectSignal, start } from '../../../workflows/lifecycle/step';
 import { validate } from '../../../workflows/lifecycle/validate';
-import { TODAY, WORKFLOW_ID, actors, at, freshSchedule, isl, islNotified, lbbd, plus, run, runListing, som, started, step, swk, unn } from './harness';
+import { TODAY, WORKFLOW_ID, actors, apply, at, freshSchedule, isl, islNotified, lbbd, plus, run, runListing, som, started, step, swk, unn } from './harness';
 
 const ctx = { now: at(TODAY), workflowId: WORKFLOW_ID };
 
@@ -146,4 +146,20 @@ test('a notification asks for one schedule when nothing changed after its trial,
   // Facts that change after the trial (the important dates) are asked for again.
   const changed = await notify({ notifiedOn: TODAY, importantDates: [{ what: 'court hearing', on: plus(TODAY, 20) }] });
   expect(changed.asked.filter((k) => k === 'computeSchedule')).toHaveLength(2);
+});
+
+test('a completion asks for one schedule: the guard request brings the schedule once completed, whoever receives the case', async () => {
+  for (const receivingSocialWorker of [{ id: 'sw-jo', role: 'social-worker' }, undefined]) {
+    const notified = await islNotified();
+    const m = await apply(notified, 'acknowledgement', actors.receivingTm, receivingSocialWorker ? { receivingSocialWorker } : {});
+    const held = { status: 'held' as const, on: TODAY, attendees: ['sw-anna'] };
+    const { value, asked } = await runListing(applyEvent(m, 'meeting', { actor: actors.transferringTm, payload: held }, ctx));
+    const receiver = value.model.transfer.completion?.receiver;
+    expect({ receiver, schedules: asked.filter((k) => k === 'computeSchedule' || k === 'completionTrial') }).toEqual({
+      receiver: receivingSocialWorker ? 'worker' : 'team-queue',
+      schedules: ['completionTrial'],
+    });
+    // The trial is the schedule a computation after the completion gives for the same facts.
+    expect(JSON.stringify(value.model.schedule)).toBe(JSON.stringify(await freshSchedule(value.model)));
+  }
 });
