@@ -519,9 +519,11 @@ export function createApp(deps: AppDeps) {
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return sendProblem(res, new HttpProblem(status, e.expose && e.message ? e.message : 'The request is malformed').toProblem());
     }
-    const cause = (err as { cause?: unknown })?.cause;
+    // Duck-typed: a gRPC error may come from another realm (a test sandbox), and its code says most.
+    const cause = (err as { cause?: { name?: unknown; message?: unknown; code?: unknown } })?.cause;
+    const causeLine = cause && typeof cause === 'object' && typeof cause.message === 'string' ? `${String(cause.name)}${typeof cause.code === 'number' ? ` (gRPC ${cause.code})` : ''}: ${cause.message}` : undefined;
     (req.log ?? logger).error(
-      { err: { type: (err as Error)?.name, message: (err as Error)?.message, stack: (err as Error)?.stack, cause: cause instanceof Error ? `${cause.name}: ${cause.message}` : undefined } },
+      { failure: { type: (err as Error)?.name, message: (err as Error)?.message, cause: causeLine, stack: (err as Error)?.stack } },
       'unhandled error',
     );
     sendProblem(res, new HttpProblem(500, 'Something went wrong; the request was not applied').toProblem());

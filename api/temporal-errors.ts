@@ -70,6 +70,14 @@ export const isQueryCleared = (err: unknown) => hasCause(err, 14, /buffered quer
 /** CANCELLED: how a call can end when its own deadline passes while the server still holds it. */
 export const isCallCancelled = (err: unknown) => grpcCodes(err).includes(1);
 
+/**
+ * FAILED_PRECONDITION "... update due to unexpected workflow task failure": the workflow task that
+ * carried the update was failed, and with it the update (e.g. the task's completion was refused as
+ * UnhandledCommand because a new event arrived while the workflow was finishing). Nothing was
+ * applied; the next workflow task takes the update when it is sent again.
+ */
+export const isUpdateTaskFailed = (err: unknown) => hasCause(err, 9, /update due to unexpected workflow task failure/i);
+
 /** UNAVAILABLE "workflow update was aborted": e.g. the workflow closed with the update in flight. */
 export const isUpdateAborted = (err: unknown) => hasCause(err, 14, /update was aborted/i);
 
@@ -104,8 +112,8 @@ export function violationError(v: RuleViolation): { path: string; message: strin
 /**
  * Runs a Temporal call again while it answers "busy", with short jittered pauses: while Temporal
  * does (RESOURCE_EXHAUSTED, or a query it dropped and asks to have again) until `until`, and while
- * the transfer refuses a change because it is applying another (which lasts as long as one step)
- * until `transferBusyUntil` (epoch ms). Only for calls that are safe to repeat: queries, starts
+ * the transfer refuses a change because it is applying another (which lasts as long as one step),
+ * or the workflow task that carried an update was failed, until `transferBusyUntil` (epoch ms). Only for calls that are safe to repeat: queries, starts
  * with a fixed workflow id, and updates with a fixed update id.
  */
 export async function retryWhileBusy<T>(fn: () => Promise<T>, until: number, transferBusyUntil = until): Promise<T> {
@@ -114,7 +122,7 @@ export async function retryWhileBusy<T>(fn: () => Promise<T>, until: number, tra
       return await fn();
     } catch (err) {
       const pause = Math.min(400, 25 * 2 ** attempt) * (0.5 + Math.random());
-      const bound = isTransferBusy(err) ? transferBusyUntil : isBusy(err) || isQueryCleared(err) ? until : 0;
+      const bound = isTransferBusy(err) || isUpdateTaskFailed(err) ? transferBusyUntil : isBusy(err) || isQueryCleared(err) ? until : 0;
       if (Date.now() + pause >= bound) throw err;
       await new Promise((r) => setTimeout(r, pause));
     }
@@ -126,6 +134,9 @@ export function toHttpProblem(err: unknown): HttpProblem | undefined {
   if (err instanceof WorkflowNotFoundError) return new HttpProblem(404, 'No such transfer');
   if (isTransferBusy(err)) {
     return new HttpProblem(503, 'Another change to this transfer is being applied; nothing was applied, try again shortly', { retryAfter: 1 }, { 'Retry-After': '1' });
+  }
+  if (isUpdateTaskFailed(err)) {
+    return new HttpProblem(503, 'The transfer could not take this change just now; nothing was applied, try again shortly', { retryAfter: 1 }, { 'Retry-After': '1' });
   }
   const failure = applicationFailure(err);
   if (failure && (err instanceof WorkflowUpdateFailedError || err instanceof TemporalFailure || err instanceof WorkflowFailedError)) {

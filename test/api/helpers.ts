@@ -15,7 +15,18 @@ import type { Person, TransferRequest } from '../../workflows/definitions';
 import { islingtonCinToCla, londonToday, plusDays, TEST_SECRET } from '../support/fixtures';
 import { createLocalEnv, createTestWorker, TEST_TASK_QUEUE, testDataConverter, testTemporalSettings } from '../support/temporal';
 
-export const silentLogger = pino({ level: 'silent' });
+/**
+ * The API's log in the suites: nothing printed, but its errors kept, so that a test meeting an
+ * unexpected 500 can say what the API logged for it (`lastLoggedError`).
+ */
+const loggedErrors: string[] = [];
+export const silentLogger = pino({ level: 'error' }, {
+  write(line: string) {
+    loggedErrors.push(line);
+    if (loggedErrors.length > 20) loggedErrors.shift();
+  },
+});
+export const lastLoggedError = (): string | undefined => [...loggedErrors].reverse().find((line) => line.includes('unhandled error')) ?? loggedErrors.at(-1);
 
 let policyService: ReturnType<typeof createPolicyService> | undefined;
 export function testPolicies() {

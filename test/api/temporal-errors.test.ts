@@ -77,3 +77,18 @@ test('a query the server dropped because the workflow closed under it, or one cu
   expect(isCallCancelled(new ServiceError('Failed to query Workflow', { cause: grpc(1, 'Call cancelled') }))).toBe(true);
   expect(isCallCancelled(cleared)).toBe(false);
 });
+
+test('an update whose workflow task was failed (its completion refused as UnhandledCommand) is tried again, and is a 503 when it runs out, never a 500', async () => {
+  const taskFailed = () =>
+    new ServiceError('Workflow Update failed', { cause: grpc(9, 'Unable to perform workflow execution update due to unexpected workflow task failure.') });
+  let calls = 0;
+  await expect(retryWhileBusy(async () => (++calls < 3 ? Promise.reject(taskFailed()) : 'applied'), Date.now() + 50, Date.now() + 5_000)).resolves.toBe('applied');
+  expect(calls).toBe(3);
+  const problem = toHttpProblem(taskFailed());
+  expect(problem?.status).toBe(503);
+  expect(problem?.headers).toEqual({ 'Retry-After': '1' });
+  expect(problem?.toProblem().detail).toMatch(/nothing was applied/);
+  // The workflow task failing over and over (a bug to fix) keeps its own 503.
+  const failing = new ServiceError('Workflow Update failed', { cause: grpc(9, 'Unable to perform workflow execution update due to Workflow Task in failed state.') });
+  expect(toHttpProblem(failing)?.toProblem()).toMatchObject({ workflowTaskFailing: true });
+});
