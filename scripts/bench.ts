@@ -7,7 +7,11 @@
 //      update on a transfer evicted from the cache (bench/open-transfers.ts).
 // Sizes are for a 2-core machine: BENCH_LIFECYCLES (60), BENCH_CONCURRENCY (8), BENCH_OPEN (10000),
 // BENCH_CACHE (100, the worker's configured default); BENCH_ONLY=engine,lifecycle,open picks phases,
-// BENCH_PATHS=a,b,c and BENCH_SINKS=on,off the lifecycle's paths and sink settings (for profiling).
+// BENCH_PATHS=a,b,c and BENCH_SINKS=on,off the lifecycle's paths and sink settings (for profiling);
+// BENCH_WORKER_PROCESS=1 runs the lifecycle's workers in a process of their own, as compose runs the
+// worker apart from the API (else they share this process, as `npm start` runs them).
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
@@ -122,6 +126,59 @@ function row(r: LifecycleResult): string {
   ].join(' ');
 }
 
+const SEPARATE = process.env.BENCH_WORKER_PROCESS === '1';
+
+interface RunningWorker {
+  stop: () => Promise<void>;
+}
+
+async function inProcessWorker(native: NativeConnection, env: TestWorkflowEnvironment, sinks: 'on' | 'off', smtpUrl: string, webhookUrl: string): Promise<RunningWorker> {
+  const worker = await createWorker({
+    connection: native,
+    keyRing,
+    namespace: env.namespace ?? 'default',
+    deps: {
+      audit: () => undefined,
+      mail: sinks === 'on'
+        ? { smtpUrl, from: 'Case transfers <bench@localhost>', publicBaseUrl: 'http://localhost', timeoutMs: 10_000, invite: { minutes: 60 } }
+        : undefined,
+      webhook: sinks === 'on' ? { url: webhookUrl, secret: 'bench-webhook-secret-0123456789', timeoutMs: 10_000 } : undefined,
+    },
+  });
+  const running = worker.run();
+  return {
+    async stop() {
+      worker.shutdown();
+      await running;
+    },
+  };
+}
+
+async function workerProcess(env: TestWorkflowEnvironment, sinks?: { smtpUrl: string; webhookUrl: string }): Promise<RunningWorker> {
+  const child = fork(path.join(__dirname, 'bench', 'worker-process.js'), [], {
+    env: {
+      ...process.env,
+      PAYLOAD_KEYS,
+      PAYLOAD_KEY_ID: '',
+      TEMPORAL_ADDRESS: env.address,
+      TEMPORAL_NAMESPACE: env.namespace ?? 'default',
+      WORKER_MAX_CACHED_WORKFLOWS: String(CACHE),
+      BENCH_FLOOR_QUEUE: FLOOR_QUEUE,
+      ...(sinks
+        ? { SMTP_URL: sinks.smtpUrl, WEBHOOK_URL: sinks.webhookUrl, WEBHOOK_SECRET: 'bench-webhook-secret-0123456789', MAIL_FROM: 'Case transfers <bench@localhost>', PUBLIC_BASE_URL: 'http://localhost' }
+        : {}),
+    },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  await once(child, 'message');
+  return {
+    async stop() {
+      child.send('stop');
+      await once(child, 'exit');
+    },
+  };
+}
+
 async function lifecycleBench(env: TestWorkflowEnvironment, native: NativeConnection): Promise<void> {
   const counter = new CallCounter();
   const options = apiConnectionOptions(env.address);
@@ -135,14 +192,16 @@ async function lifecycleBench(env: TestWorkflowEnvironment, native: NativeConnec
     rateLimit: { limit: 1_000_000 },
   });
   const api = await serve(app, { port: 0, host: '127.0.0.1' });
-  const floorWorker = await Worker.create({
-    connection: native,
-    namespace: env.namespace ?? 'default',
-    taskQueue: FLOOR_QUEUE,
-    workflowsPath: require.resolve('./bench/floor-workflow'),
-    dataConverter: dataConverterFor(keyRing),
-  });
-  const floorRunning = floorWorker.run();
+  const floorWorker = SEPARATE
+    ? undefined
+    : await Worker.create({
+        connection: native,
+        namespace: env.namespace ?? 'default',
+        taskQueue: FLOOR_QUEUE,
+        workflowsPath: require.resolve('./bench/floor-workflow'),
+        dataConverter: dataConverterFor(keyRing),
+      });
+  const floorRunning = floorWorker?.run();
   const mail = await mailSink();
   const webhook = await webhookSink();
 
@@ -155,19 +214,7 @@ async function lifecycleBench(env: TestWorkflowEnvironment, native: NativeConnec
   const results: { sinks: string; r: LifecycleResult }[] = [];
   try {
     for (const sinks of SINKS) {
-      const worker = await createWorker({
-        connection: native,
-        keyRing,
-        namespace: env.namespace ?? 'default',
-        deps: {
-          audit: () => undefined,
-          mail: sinks === 'on'
-            ? { smtpUrl: mail.smtpUrl, from: 'Case transfers <bench@localhost>', publicBaseUrl: 'http://localhost', timeoutMs: 10_000, invite: { minutes: 60 } }
-            : undefined,
-          webhook: sinks === 'on' ? { url: webhook.url, secret: 'bench-webhook-secret-0123456789', timeoutMs: 10_000 } : undefined,
-        },
-      });
-      const running = worker.run();
+      const worker = SEPARATE ? await workerProcess(env, sinks === 'on' ? { smtpUrl: mail.smtpUrl, webhookUrl: webhook.url } : undefined) : await inProcessWorker(native, env, sinks, mail.smtpUrl, webhook.url);
       try {
         for (const driver of drivers) {
           // A few lifecycles first, so bundles, caches and connections are warm for every path alike.
@@ -176,12 +223,11 @@ async function lifecycleBench(env: TestWorkflowEnvironment, native: NativeConnec
           results.push({ sinks, r });
         }
       } finally {
-        worker.shutdown();
-        await running;
+        await worker.stop();
       }
     }
   } finally {
-    floorWorker.shutdown();
+    floorWorker?.shutdown();
     await floorRunning;
     await api.close();
     await connection.close();
@@ -191,7 +237,11 @@ async function lifecycleBench(env: TestWorkflowEnvironment, native: NativeConnec
   }
 
   console.log(`\nlifecycle: ${LIFECYCLES} transfers of ${steps.length + 1} messages each, ${CONCURRENCY} at a time; costs per transfer`);
-  console.log('(cpu ms: this process, which holds the API, the client and the worker; srv ms: the dev server)');
+  console.log(
+    SEPARATE
+      ? '(cpu ms: this process, which holds the API, the clients and the sinks; srv ms: the dev server and the worker process)'
+      : '(cpu ms: this process, which holds the API, the clients, the sinks and the worker; srv ms: the dev server)',
+  );
   console.log(`${'sinks  path'.padEnd(37)} ${'tr/s'.padStart(7)} ${'p50ms'.padStart(6)} ${'p99ms'.padStart(6)} ${'events'.padStart(7)} ${'hist KB'.padStart(8)} ${'actions'.padStart(8)} ${'cpu ms'.padStart(7)} ${'srv ms'.padStart(7)}`);
   for (const { sinks, r } of results) console.log(`${sinks.padEnd(6)} ${row(r)}`);
   for (const sinks of SINKS) {
