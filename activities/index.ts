@@ -30,7 +30,7 @@ export interface BatchDelivery {
  * receiver refused for good), or failed, for good or for now (then the retrying activity takes it).
  */
 export type FirstTry =
-  | { delivered: true; failed: { sequence: number; error: string }[] }
+  | { delivered: true; failed: BatchDelivery['failed'] }
   | { delivered: false; permanent: boolean; error: string };
 
 /** The first try of each channel a delivery carried. */
@@ -43,8 +43,8 @@ async function firstTry(attempt: () => Promise<BatchDelivery['failed']>): Promis
   try {
     return { delivered: true, failed: await attempt() };
   } catch (err) {
-    const permanent = isPermanentDeliveryError(err) || (err instanceof ApplicationFailure && err.nonRetryable === true);
-    return { delivered: false, permanent, error: causeChain(err) };
+    // A PermanentDeliveryError is one of these: a failure the activity marked as not to be retried.
+    return { delivered: false, permanent: err instanceof ApplicationFailure && err.nonRetryable === true, error: causeChain(err) };
   }
 }
 

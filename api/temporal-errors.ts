@@ -113,8 +113,9 @@ export function violationError(v: RuleViolation): { path: string; message: strin
  * Runs a Temporal call again while it answers "busy", with short jittered pauses: while Temporal
  * does (RESOURCE_EXHAUSTED, or a query it dropped and asks to have again) until `until`, and while
  * the transfer refuses a change because it is applying another (which lasts as long as one step),
- * or the workflow task that carried an update was failed, until `transferBusyUntil` (epoch ms). Only for calls that are safe to repeat: queries, starts
- * with a fixed workflow id, and updates with a fixed update id.
+ * or the workflow task that carried an update was failed, until `transferBusyUntil` (epoch ms).
+ * Only for calls that are safe to repeat: queries, starts with a fixed workflow id, and updates
+ * with a fixed update id.
  */
 export async function retryWhileBusy<T>(fn: () => Promise<T>, until: number, transferBusyUntil = until): Promise<T> {
   for (let attempt = 0; ; attempt++) {

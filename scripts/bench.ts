@@ -16,7 +16,7 @@ import { createServer, type Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
@@ -35,6 +35,7 @@ import { createWorker } from '../worker/create-worker';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/definitions';
 import { CallCounter } from './bench/call-counter';
 import { floorDriver, httpDriver, JWT, lifecycleRequest, lifecycleSteps, rawDriver, runLifecycles, type LifecycleResult } from './bench/lifecycle';
+import { createFloorWorker, FLOOR_QUEUE } from './bench/floor-worker';
 import { openTransfers } from './bench/open-transfers';
 import { ROOT } from './dev-secret';
 
@@ -45,7 +46,10 @@ const CACHE = Number(process.env.BENCH_CACHE ?? 100);
 const PHASES = new Set((process.env.BENCH_ONLY ?? 'engine,lifecycle,open').split(','));
 const PATHS = new Set((process.env.BENCH_PATHS ?? 'a,b,c').split(','));
 const SINKS = (process.env.BENCH_SINKS ?? 'on,off').split(',').filter((x): x is 'on' | 'off' => x === 'on' || x === 'off');
-const FLOOR_QUEUE = 'bench-floor';
+/** The sinks' settings, the same whether the worker runs in this process or in its own. */
+const SINK_WEBHOOK_SECRET = 'bench-webhook-secret-0123456789';
+const SINK_MAIL_FROM = 'Case transfers <bench@localhost>';
+const SINK_PUBLIC_BASE_URL = 'http://localhost';
 // Encrypted as in production, so every number includes the codec's cost.
 const PAYLOAD_KEYS = newKeyEntry('bench');
 const keyRing = parseKeyRing(PAYLOAD_KEYS);
@@ -140,9 +144,9 @@ async function inProcessWorker(native: NativeConnection, env: TestWorkflowEnviro
     deps: {
       audit: () => undefined,
       mail: sinks === 'on'
-        ? { smtpUrl, from: 'Case transfers <bench@localhost>', publicBaseUrl: 'http://localhost', timeoutMs: 10_000, invite: { minutes: 60 } }
+        ? { smtpUrl, from: SINK_MAIL_FROM, publicBaseUrl: SINK_PUBLIC_BASE_URL, timeoutMs: 10_000, invite: { minutes: 60 } }
         : undefined,
-      webhook: sinks === 'on' ? { url: webhookUrl, secret: 'bench-webhook-secret-0123456789', timeoutMs: 10_000 } : undefined,
+      webhook: sinks === 'on' ? { url: webhookUrl, secret: SINK_WEBHOOK_SECRET, timeoutMs: 10_000 } : undefined,
     },
   });
   const running = worker.run();
@@ -163,9 +167,9 @@ async function workerProcess(env: TestWorkflowEnvironment, sinks?: { smtpUrl: st
       TEMPORAL_ADDRESS: env.address,
       TEMPORAL_NAMESPACE: env.namespace ?? 'default',
       WORKER_MAX_CACHED_WORKFLOWS: String(CACHE),
-      BENCH_FLOOR_QUEUE: FLOOR_QUEUE,
+      BENCH_FLOOR: '1',
       ...(sinks
-        ? { SMTP_URL: sinks.smtpUrl, WEBHOOK_URL: sinks.webhookUrl, WEBHOOK_SECRET: 'bench-webhook-secret-0123456789', MAIL_FROM: 'Case transfers <bench@localhost>', PUBLIC_BASE_URL: 'http://localhost' }
+        ? { SMTP_URL: sinks.smtpUrl, WEBHOOK_URL: sinks.webhookUrl, WEBHOOK_SECRET: SINK_WEBHOOK_SECRET, MAIL_FROM: SINK_MAIL_FROM, PUBLIC_BASE_URL: SINK_PUBLIC_BASE_URL }
         : {}),
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -192,15 +196,7 @@ async function lifecycleBench(env: TestWorkflowEnvironment, native: NativeConnec
     rateLimit: { limit: 1_000_000 },
   });
   const api = await serve(app, { port: 0, host: '127.0.0.1' });
-  const floorWorker = SEPARATE
-    ? undefined
-    : await Worker.create({
-        connection: native,
-        namespace: env.namespace ?? 'default',
-        taskQueue: FLOOR_QUEUE,
-        workflowsPath: require.resolve('./bench/floor-workflow'),
-        dataConverter: dataConverterFor(keyRing),
-      });
+  const floorWorker = SEPARATE ? undefined : await createFloorWorker(native, env.namespace ?? 'default', keyRing);
   const floorRunning = floorWorker?.run();
   const mail = await mailSink();
   const webhook = await webhookSink();

@@ -32,7 +32,7 @@ export function* complete(
 ): Asks<void> {
   const s = m.transfer;
   const receiver = s.people.receivingSocialWorker ? 'worker' : 'team-queue';
-  const { violations, trial } = yield* completionGuard(m, effectiveOn, now, receiver);
+  const { violations, trial } = yield* completionGuard(m, now, { receiver, effectiveOn });
   if (violations.length && !TIMED.includes(how)) {
     throw new Refusal('RuleViolation', `completion on ${effectiveOn} refused: ${violations.map((v) => `${v.rule}: ${v.message}`).join('; ')}`, violations);
   }

@@ -135,11 +135,14 @@ export function blockingOpen(m: TransferModel): string[] {
   return m.transfer.checklist.filter((i) => i.blocking && (i.state === 'open' || i.state === 'deferred')).map((i) => i.itemId);
 }
 
+/** What the allocation flag reads of a completion: who receives the case, and from when. */
+export type CompletionTerms = Pick<NonNullable<TransferModel['transfer']['completion']>, 'receiver' | 'effectiveOn'>;
+
 /**
  * Completed into the receiving team's queue and not yet cleared by what the policy requires; of the
  * transfer's own completion, or of one about to be made (`completion`).
  */
-export function allocationPending(m: TransferModel, completion?: Pick<NonNullable<TransferModel['transfer']['completion']>, 'receiver' | 'effectiveOn'>): boolean {
+export function allocationPending(m: TransferModel, completion?: CompletionTerms): boolean {
   const s = m.transfer;
   const c = completion ?? s.completion;
   if (!c || c.receiver !== 'team-queue') return false;

@@ -17,7 +17,7 @@ import {
   type ScheduleFacts,
   type Side,
 } from '../contract';
-import { allocationPending, frozen, specFor, type TransferModel } from './model';
+import { allocationPending, frozen, specFor, type CompletionTerms, type TransferModel } from './model';
 
 export type Request =
   | { kind: 'firstSchedule'; input: { authority: AuthorityId; kind: string; facts: ScheduleFacts } }
@@ -63,21 +63,22 @@ export interface Trial {
 }
 
 /** The facts as a schedule is asked for now: as of `now` (or later), with the allocation flag of this moment (or of the completion about to be made). */
-function asked(m: TransferModel, facts: ScheduleFacts, now: string, asOf?: string, completion?: Parameters<typeof allocationPending>[1]): ScheduleFacts {
+function asked(m: TransferModel, facts: ScheduleFacts, now: string, asOf?: string, completion?: CompletionTerms): ScheduleFacts {
   facts.asOf = [now, asOf ?? '', m.recurringMetThrough ?? ''].sort().pop()!;
   facts.allocationPending = allocationPending(m, completion);
   return facts;
 }
 
 /**
- * The one completion guard: what the policy forbids about lead responsibility moving on `on`
+ * The one completion guard: what the policy forbids about lead responsibility moving on the effective date
  * (notice periods, maximum stays, earliest dates, blackouts, preconditions of an early transfer),
  * under the transfer's pinned policy as every other schedule (a newer file must not decide it).
- * The same request brings the schedule once completed on that date by `receiver`, as a trial the
+ * The same request brings the schedule once completed on those terms, as a trial the
  * completion's reschedule takes when its facts turn out to be these: one local activity, not two.
  */
-export function* completionGuard(m: TransferModel, on: string, now: string, receiver: 'worker' | 'team-queue'): Asks<{ violations: RuleViolation[]; trial: Trial }> {
-  const completed = asked(m, { ...m.facts, completedOn: on }, now, undefined, { receiver, effectiveOn: on });
+export function* completionGuard(m: TransferModel, now: string, terms: CompletionTerms): Asks<{ violations: RuleViolation[]; trial: Trial }> {
+  const on = terms.effectiveOn;
+  const completed = asked(m, { ...m.facts, completedOn: on }, now, undefined, terms);
   const input = JSON.parse(JSON.stringify({ guard: { ...m.facts, completingOn: on }, completed })) as { guard: ScheduleFacts; completed: ScheduleFacts; policy?: PinnedPolicy };
   if (m.digest?.policy) input.policy = m.digest.policy;
   const answer = (yield { kind: 'completionTrial', input }) as { violations: RuleViolation[]; schedule: Schedule };

@@ -55,7 +55,7 @@ async function attempt(m: TransferModel, o: Op, events: string[]): Promise<Trans
 async function checkCompletion(m: TransferModel): Promise<void> {
   const c = m.transfer.completion;
   if (!c) return;
-  const { violations: broken } = await run(completionGuard({ ...m, facts: { ...m.facts, completedOn: undefined } }, c.effectiveOn, c.at, c.receiver));
+  const { violations: broken } = await run(completionGuard({ ...m, facts: { ...m.facts, completedOn: undefined } }, c.at, c));
   if (c.how === 'window-end' || c.how === 'agreed-date') {
     // Completed by the clock: every rule the date breaks is on the record.
     for (const v of broken) expect(c.breaches?.map((b) => b.rule)).toContain(v.rule);
