@@ -399,8 +399,8 @@ export interface PolicyDigest {
   escalation: { source: string };
   /** The escalations people may raise on this kind (absent in digests recorded before issue 9). */
   raisedEscalations?: RaisedEscalationRule[];
-  /** The kind's own trigger events: reporting one moves the trigger date (a recurring report does not). */
-  movingTriggerEvents?: string[];
+  /** The kind's own trigger events (a transfer meeting may not be one of their meetings); the one a transfer starts with dates its clocks. */
+  ownTriggerEvents?: string[];
   /** Trigger events that complete this kind of transfer (T7). */
   completingTriggers: string[];
   /** Trigger outcomes that cancel it (T10), e.g. return home within 12 weeks. */

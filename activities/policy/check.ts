@@ -209,6 +209,8 @@ export function checkPolicy(p: Policy): (Omit<PolicyProblem, 'file'> & { segment
       problem([...at, 'phase'], `a clock counted from ${d.anchor} runs after completion: set phase: after-completion`, d.rule);
     }
     if (d.metByEvent && d.metBy !== 'trigger') problem([...at, 'metByEvent'], 'metByEvent only applies with metBy: trigger', d.rule);
+    // Else any event reported on the trigger endpoint (a network meeting, a request) would meet it.
+    if (d.metBy === 'trigger' && !d.metByEvent) problem([...at, 'metByEvent'], 'a clock met by a trigger event must name the event (metByEvent)', d.rule);
     if (d.metBy === 'checklist-item' && !itemIds.has(d.metByItem ?? '')) {
       problem([...at, 'metByItem'], `is met by checklist item "${d.metByItem ?? ''}", which the checklist does not have`, d.rule);
     }

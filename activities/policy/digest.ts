@@ -61,7 +61,7 @@ export function policyDigest(policy: Policy, kindId: string): PolicyDigest {
     blockedUntil: kind.blockedUntil,
     manualCompletion: kind.completion.includes('manual') ? policy.manualCompletion : undefined,
     triggerEvents: triggerEvents(policy, kind.id),
-    movingTriggerEvents: kind.trigger.events,
+    ownTriggerEvents: kind.trigger.events,
     triggerOutcomes: (kind.cancellingOutcomes ?? []).map((c) => c.outcome),
   };
 }

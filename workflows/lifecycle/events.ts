@@ -4,7 +4,7 @@
 import { approversFor, rankIndex, type CompletionHow, type EventEnvelope, type EventName, type EventPayloads, type RuleFlag, type RuleViolation } from '../contract';
 import { answer as answerEscalation, raise, raiseAutomatically } from './escalations';
 import { blockingOpen, specFor, type TransferModel } from './model';
-import { completionGuard, localDate, meetDeadlines, reschedule, settleEscalations, tryFacts, waiveDeadlines, Refusal, type Asks } from './requests';
+import { completionGuard, localDate, meetDeadlines, raiseEscalation, reschedule, settleEscalations, tryFacts, waiveDeadlines, Refusal, type Asks } from './requests';
 import { go, settle } from './transitions';
 
 type EventStep<E extends EventName> = (m: TransferModel, env: EventEnvelope<EventPayloads[E]>, now: string) => Asks<string>;
@@ -28,17 +28,20 @@ export function* complete(
   row: 'T6' | 'T7' | 'T8' | 'T9' | 'T9.manual',
   how: CompletionHow,
   effectiveOn: string,
-  note?: string,
+  opts: { note?: string; onSignOff?: boolean } = {},
 ): Asks<void> {
   const s = m.transfer;
+  const { note, onSignOff } = opts;
   const receiver = s.people.receivingSocialWorker ? 'worker' : 'team-queue';
   const { violations, trial } = yield* completionGuard(m, now, { receiver, effectiveOn });
-  if (violations.length && !TIMED.includes(how)) {
+  // A sign-off that completes a transfer whose point has passed is not a request to complete: like the clock, it records what the date breaks.
+  if (violations.length && !TIMED.includes(how) && !onSignOff) {
     throw new Refusal('RuleViolation', `completion on ${effectiveOn} refused: ${violations.map((v) => `${v.rule}: ${v.message}`).join('; ')}`, violations);
   }
   settleEscalations(m, now, /signed off/, 'the checklist was signed off and the transfer completed');
   m.facts.completedOn = effectiveOn;
   m.regions.signOff = 'not-due';
+  m.regions.signOffCompletes = undefined;
   m.completedAt = now;
   s.completion = {
     at: now,
@@ -69,9 +72,11 @@ export function* complete(
   settle(m, now);
 }
 
-/** The agreed date passed without sign-off: the last blocking item (or waiver) completes it. */
+/** The transfer point passed without sign-off: the last blocking item (or waiver) completes it, that day. */
 function* completeIfSignedOff(m: TransferModel, now: string): Asks<void> {
-  if (m.regions.signOff === 'overdue' && blockingOpen(m).length === 0) yield* complete(m, now, 'T9', 'agreed-date', yield* localDate(now));
+  if (m.regions.signOff !== 'overdue' || blockingOpen(m).length > 0) return;
+  const byTrigger = m.regions.signOffCompletes === 'trigger-event';
+  yield* complete(m, now, byTrigger ? 'T7' : 'T9', byTrigger ? 'trigger-event' : 'agreed-date', yield* localDate(now), { onSignOff: true });
 }
 
 function* applyException(m: TransferModel, now: string, exceptionId: string): Asks<void> {
@@ -255,9 +260,10 @@ export const EVENT_STEPS: { [E in EventName]: EventStep<E> } = {
     const s = m.transfer;
     const on = payload.on.slice(0, 10);
     const recurring = s.deadlines.filter((d) => d.state === 'pending' && specFor(m, d)?.repeats && specFor(m, d)?.metByEvent === payload.event);
-    // A recurring report (a weekly overview, a visit) that is not one of the kind's trigger events
-    // leaves the trigger date where it was.
-    const movesTrigger = (m.digest?.movingTriggerEvents?.includes(payload.event) ?? true) || !recurring.length;
+    // Only the event the transfer was started with moves its trigger date (the clocks counted from
+    // it): the kind's other events (the initial core group after the ICPC, the ICO before the CMH)
+    // and recurring reports are recorded by name and leave it where it was.
+    const movesTrigger = payload.event === s.trigger.event;
     if (movesTrigger) {
       s.trigger.occurredOn = on;
       s.trigger.outcome = payload.outcome;
@@ -285,9 +291,19 @@ export const EVENT_STEPS: { [E in EventName]: EventStep<E> } = {
     yield* reschedule(m, now);
     // Clocks the new trigger date armed; a recurring report met its one occurrence above.
     if (!recurring.length) meetDeadlines(m, now, 'trigger', payload.event, on);
-    // The kind's transfer points, or the trigger event the transfer was started with.
-    const completes = m.digest?.completingTriggers.includes(payload.event) || payload.event === s.trigger.event;
+    // Only the kind's transfer points complete it (a deferred ICPC, the ICPC before the initial core group do not).
+    const completes = m.digest?.completingTriggers.includes(payload.event);
     if (completes && m.digest?.completion.includes('trigger-event')) {
+      // The event happened and is kept; where the policy gates completion on blocking items (LBBD's
+      // sign-off, Somerset's agreed tasks), the transfer completes once they are done, as after its agreed date.
+      const gate = m.digest.checklistGate;
+      const open = blockingOpen(m);
+      if (open.length > 0 && (gate?.meetingWaitsForBlockingItems || gate?.signOffEscalation)) {
+        m.regions.signOff = 'overdue';
+        m.regions.signOffCompletes = 'trigger-event';
+        if (gate.signOffEscalation) yield* raiseEscalation(m, now, gate.signOffEscalation);
+        return `${payload.event} held on ${on}: the transfer completes once its blocking items are signed off (open: ${open.join(', ')})`;
+      }
       yield* complete(m, now, 'T7', 'trigger-event', on);
       return `${payload.event} held on ${on}: transfer completed`;
     }
@@ -331,7 +347,7 @@ export const EVENT_STEPS: { [E in EventName]: EventStep<E> } = {
     return `rejected: ${payload.reason}`;
   },
   *completion(m, { payload }, now) {
-    yield* complete(m, now, 'T9.manual', 'manual', payload.on, payload.note);
+    yield* complete(m, now, 'T9.manual', 'manual', payload.on, { note: payload.note });
     return `completed manually on ${payload.on}`;
   },
 };

@@ -30,8 +30,13 @@ export const LIMITS = {
 /** Region state that is not a summary of other fields: the hold and the sign-off wait. */
 export interface StoredRegions {
   hold: { state: 'running' } | { state: 'on-hold'; since: string };
-  /** The agreed date passed without sign-off; the transfer completes when it is signed off. */
+  /**
+   * The transfer point passed with blocking items open (the agreed date, or the trigger event that
+   * is the kind's transfer point); the transfer completes, as that, on the day they are signed off.
+   */
   signOff: 'not-due' | 'overdue';
+  /** How the transfer completes once signed off (absent: at the agreed date). */
+  signOffCompletes?: 'agreed-date' | 'trigger-event';
 }
 
 export interface TransferModel {

@@ -29,7 +29,9 @@ export function nextTimer(m: TransferModel): Timer | undefined {
   const s = m.transfer;
   const timers: Timer[] = [];
   const completion = m.schedule?.completionTimer;
-  if (completion && preCompletion(m) && !onHold(m) && m.regions.signOff !== 'overdue' && !s.blocked && s.status !== 'returned-to-meeting') {
+  // Waiting for sign-off stops the agreed date's clock, except Somerset's: its end still sends open tasks back to the meeting.
+  const waiting = m.regions.signOff === 'overdue' && !(m.regions.signOffCompletes === 'trigger-event' && m.schedule?.returnToMeetingAt);
+  if (completion && preCompletion(m) && !onHold(m) && !waiting && !s.blocked && s.status !== 'returned-to-meeting') {
     timers.push({ kind: 'completion', at: Date.parse(completion.at) });
   }
   for (const d of s.deadlines) {
@@ -104,6 +106,8 @@ function* fireCompletion(m: TransferModel, now: string): Asks<string> {
   const returnToMeeting = m.schedule!.returnToMeetingAt;
   if (returnToMeeting && blockingOpen(m).length > 0) {
     go(m, 'T17', now);
+    m.regions.signOff = 'not-due';
+    m.regions.signOffCompletes = undefined;
     m.facts.agreedTasks = undefined;
     m.facts.awaitingDecision = true;
     s.meeting = { scheduledOn: returnToMeeting.nextMeetingOn };

@@ -122,7 +122,7 @@ function check(m: TransferModel, name: EventName, env: EventEnvelope<unknown>): 
       }
       if (p.partOf !== undefined && (typeof p.partOf !== 'string' || !p.partOf)) invalid('partOf must name the meeting this one is part of');
       const apart = digest.meetingApartFromTriggerRule;
-      if (apart && typeof p.partOf === 'string' && (digest.movingTriggerEvents ?? digest.triggerEvents).includes(p.partOf)) {
+      if (apart && typeof p.partOf === 'string' && (digest.ownTriggerEvents ?? digest.triggerEvents).includes(p.partOf)) {
         const message = `${apart}: the transfer meeting may share the trigger event's date but not its meeting (${p.partOf}); hold it as a meeting of its own`;
         invalid(message, { rule: apart, errors: [{ path: 'partOf', message, rule: apart }] });
       }
@@ -156,6 +156,8 @@ function check(m: TransferModel, name: EventName, env: EventEnvelope<unknown>): 
       if (p.kind === 'hold' && m.regions.hold.state === 'on-hold') invalid('the transfer is already on hold');
       // INV-2: capacity is escalated (POST /escalations), never a reason to hold or extend.
       if (p.kind === 'hold' || p.kind === 'extend-window') refuseForbiddenReason(m, String(p.reason ?? ''), 'delay');
+      // INV-2, INV-3: nor to end it by exception, as they may not by cancellation.
+      if (p.kind === 'cancel-transfer') refuseForbiddenReason(m, String(p.reason ?? ''), 'stop');
       if (p.kind === 'resume' && m.regions.hold.state !== 'on-hold') invalid('the transfer is not on hold');
       if (s.exceptions.some((e) => e.exceptionId === p.exceptionId)) invalid('duplicate exceptionId');
       break;

@@ -83,6 +83,19 @@ describe('reading a policy file', () => {
     expect(problems.every((p) => p.line! > 0)).toBe(true);
   });
 
+  test('a clock met by a trigger event names the event, so that no other report meets it', () => {
+    const { problems } = readPolicyText(
+      'somerset.yaml',
+      somersetWith((p) => {
+        const conference = p.deadlines.find((d: { id: string }) => d.id === 'transfer-in-conference');
+        delete conference.metByEvent;
+      }),
+    );
+    expect(problems.map((p) => `${p.path} [${p.rule}]: ${p.message}`)).toEqual([
+      expect.stringMatching(/^deadlines\[\d+\]\.metByEvent \[T-SOM-13\]: a clock met by a trigger event must name the event \(metByEvent\)$/),
+    ]);
+  });
+
   test('reports YAML syntax errors with their line', () => {
     const { problems } = readPolicyText('x.yaml', 'authority: x\ncode: [unclosed\n');
     expect(problems[0]).toMatchObject({ file: 'x.yaml', message: expect.stringMatching(/^not valid YAML/) });

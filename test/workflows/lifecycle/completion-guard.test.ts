@@ -7,7 +7,7 @@ import type { Actor, RuleViolation, StartTransferInput, TransferRequest, UnitSet
 import type { TransferModel } from '../../../workflows/lifecycle/model';
 import { Refusal, type Asks, type Request } from '../../../workflows/lifecycle/requests';
 import { applyEvent, start } from '../../../workflows/lifecycle/step';
-import { TODAY, WORKFLOW_ID, actors, advance, apply, at, isl, plus, request, started, step, swk } from './harness';
+import { TODAY, WORKFLOW_ID, actors, advance, apply, at, isl, plus, request, som, started, step, swk } from './harness';
 
 /** The refusal an event gets, or undefined when it is applied. */
 async function refusal(m: TransferModel, name: Parameters<typeof step>[1], actor: Actor, payload: never, now = at(TODAY)): Promise<Refusal | undefined> {
@@ -309,5 +309,78 @@ describe('the guard runs under the pinned policy', () => {
     const repinned: TransferModel = { ...m, digest: { ...m.digest!, policy: pinned as never } };
     const done = await apply(repinned, 'trigger', actors.integration, { event: 'cin-review', on: plus(TODAY, 5) });
     expect(done.transfer.completion).toMatchObject({ how: 'trigger-event', effectiveOn: plus(TODAY, 5) });
+  });
+});
+
+describe('the trigger endpoint reports events; only the transfer point completes', () => {
+  const heldIcpc = { event: 'icpc', on: TODAY };
+
+  test('Internal v11: the ICPC a CP transfer starts with does not complete it; the initial core group does, and a late one is late against the ICPC (UNN-01, T-UNN-04)', async () => {
+    let m = await started(request('internal-v11', 'unn-ai-to-fsp-cp', { event: 'icpc', date: '2026-12-21' }), at('2026-12-21'));
+    m = await apply(m, 'trigger', actors.integration, { event: 'icpc', on: '2026-12-21' }, at('2026-12-21', '15:00:00'));
+    expect(m.transfer.completion).toBeUndefined();
+    const handover = () => m.transfer.deadlines.find((d) => d.rule === 'T-UNN-04');
+    expect(handover()).toMatchObject({ dueOn: '2027-01-07', state: 'pending' });
+    // The core group's own date does not become the date its 10 working days count from.
+    const done = await apply(m, 'trigger', actors.integration, { event: 'initial-core-group', on: '2027-01-20' }, at('2027-01-20', '12:00:00'));
+    expect(done.transfer.completion).toMatchObject({ how: 'trigger-event', effectiveOn: '2027-01-20' });
+    expect(done.transfer.deadlines.find((d) => d.rule === 'T-UNN-04')).toMatchObject({ dueOn: '2027-01-07', state: 'met-late', lateByDays: 13 });
+  });
+
+  test('Internal v11: reporting the ICO leaves a proceedings transfer counted from its CMH (T-UNN-07)', async () => {
+    const children = lookedAfter('2015-01-01', { icoOn: '2027-02-15' });
+    let m = await started(request('internal-v11', 'unn-ai-to-fsp-proceedings', { event: 'cmh', date: '2027-03-01' }, { children }), at('2027-02-15'));
+    m = await apply(m, 'trigger', actors.integration, { event: 'ico', on: '2027-02-15' }, at('2027-02-15', '12:00:00'));
+    expect(m.transfer.completion).toBeUndefined();
+    expect(m.transfer.trigger).toMatchObject({ event: 'cmh', date: '2027-03-01' });
+    const early = await refusal(m, 'meeting', actors.transferringTm, { status: 'held', on: '2027-02-20', attendees: ['sw-anna'] } as never, at('2027-02-20'));
+    expect(violations(early)).toEqual([expect.objectContaining({ rule: 'T-UNN-07', earliestOn: '2027-03-01' })]);
+  });
+
+  test('Southwark: a deferred ICPC does not complete a CP transfer; the deferred conference held does (T7)', async () => {
+    // Started at the deferral (the integration knows of it first): reporting it still does not complete.
+    let m = await started(request('southwark', 'swk-ai-to-sfs-cp', { event: 'icpc-deferred', date: '2027-02-22' }, { notifiedOn: TODAY }));
+    m = await apply(m, 'trigger', actors.integration, { event: 'icpc-deferred', on: '2027-02-22' }, at('2027-02-22'));
+    expect(m.transfer.completion).toBeUndefined();
+    const done = await apply(m, 'trigger', actors.integration, { event: 'icpc', on: '2027-03-08' }, at('2027-03-08'));
+    expect(done.transfer.completion).toMatchObject({ how: 'trigger-event', effectiveOn: '2027-03-08' });
+  });
+
+  test('a clock met by a named event is met by that event only: a network meeting is not the CIN review (T-SWK-02), a transfer-in request not the conference (T-SOM-13)', async () => {
+    let m = await started(request('southwark', 'swk-ai-to-sfs-cin', { event: 'cin-review', date: plus(TODAY, 14) }, { notifiedOn: TODAY }));
+    m = await apply(m, 'trigger', actors.integration, { event: 'network-meeting', on: plus(TODAY, 2) }, at(plus(TODAY, 2)));
+    expect(m.transfer.deadlines.find((d) => d.rule === 'T-SWK-02')?.state).toBe('pending');
+    let s = await started(request('somerset', 'som-transfer-in-cp', { event: 'transfer-in-conference', date: plus(TODAY, 10) }, { notifiedOn: TODAY }));
+    s = await apply(s, 'trigger', actors.integration, { event: 'transfer-in-request', on: TODAY }, at(TODAY, '12:00:00'));
+    expect(s.transfer.deadlines.find((d) => d.rule === 'T-SOM-13')?.state).toBe('pending');
+    s = await apply(s, 'trigger', actors.integration, { event: 'transfer-in-conference', on: plus(TODAY, 10) }, at(plus(TODAY, 10)));
+    expect(s.transfer.deadlines.find((d) => d.rule === 'T-SOM-13')?.state).toBe('met');
+  });
+
+  test('Barking and Dagenham: an ICPC with the checklist not signed off is kept, escalated, and completes the transfer on the day it is signed off (001 ¶11)', async () => {
+    let m = await started(request('barking-dagenham', 'lbbd-assess-to-cm-cp', { event: 'icpc', date: plus(TODAY, 9) }, { decidedOn: TODAY }));
+    const icpcOn = plus(TODAY, 9);
+    m = await apply(m, 'trigger', actors.integration, { ...heldIcpc, on: icpcOn }, at(icpcOn, '15:00:00'));
+    expect(m.transfer.completion).toBeUndefined();
+    expect(m.transfer.history.at(-1)?.detail).toMatch(/completes once its blocking items are signed off/);
+    const chase = m.transfer.escalations.filter((e) => e.state === 'open');
+    expect(chase.map((e) => e.reason)).toEqual([expect.stringMatching(/signed off/)]);
+    const signOffDay = plus(icpcOn, 2);
+    const done = await signedOff(m, at(signOffDay));
+    expect(done.transfer.completion).toMatchObject({ how: 'trigger-event', effectiveOn: signOffDay, outstandingItems: [] });
+    expect(done.transfer.escalations.find((e) => e.escalationId === chase[0].escalationId)?.state).toBe('answered');
+  });
+
+  test('Somerset: an ICPC with an agreed task open waits for it; the end of the 14 days still sends the case back to the TAM (002 §2 b5)', async () => {
+    const decided = async () => apply(await started(som()), 'decision', actors.transferringTm, { on: TODAY, agreedTasks: ['assessment'] } as never, at(TODAY, '12:00:00'));
+    const task = (m: TransferModel) => m.transfer.checklist.find((i) => i.blocking && i.state === 'open')!.itemId;
+    let m = await apply(await decided(), 'trigger', actors.integration, { ...heldIcpc, on: plus(TODAY, 3) }, at(plus(TODAY, 3)));
+    expect(m.transfer.completion).toBeUndefined();
+    const done = await apply(m, 'checklistItem', actors.allocatedSw, { itemId: task(m), state: 'done' }, at(plus(TODAY, 5)));
+    expect(done.transfer.completion).toMatchObject({ how: 'trigger-event', effectiveOn: plus(TODAY, 5) });
+    m = await apply(await decided(), 'trigger', actors.integration, { ...heldIcpc, on: plus(TODAY, 3) }, at(plus(TODAY, 3)));
+    const back = await advance(m, at(plus(TODAY, 16)));
+    expect(back.transfer.status).toBe('returned-to-meeting');
+    expect(back.transfer.completion).toBeUndefined();
   });
 });

@@ -64,6 +64,7 @@ describe('Islington', () => {
       ['cancellation', { reason: 'capacity' }],
       ['exceptionRequest', { exceptionId: 'x1', kind: 'hold', reason: 'capacity' }],
       ['exceptionRequest', { exceptionId: 'x2', kind: 'extend-window', reason: 'Capacity', newWindowEnd: plus(TODAY, 40) }],
+      ['exceptionRequest', { exceptionId: 'x3', kind: 'cancel-transfer', reason: 'capacity' }],
     ] as const) {
       const err = await step(m, name, actors.receivingSm, payload as never).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(Refusal);

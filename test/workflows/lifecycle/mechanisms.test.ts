@@ -123,7 +123,7 @@ async function startedToday(): Promise<TransferModel> {
 const pending = (m: TransferModel, rule: string) => m.transfer.deadlines.filter((d) => d.rule === rule && d.state === 'pending').map((d) => d.dueOn);
 const stateOf = (m: TransferModel, rule: string) => m.transfer.deadlines.filter((d) => d.rule === rule).map((d) => [d.dueOn, d.state]);
 
-test('a clock on a named event, met by a checklist item; a recurring report leaves the trigger date', async () => {
+test('a clock on a named event, met by a checklist item; the kind\'s other events and a recurring report leave the trigger date', async () => {
   let m = await startedToday();
   // No core group yet: its clock is not armed. The weekly visit counts from the referral (the start trigger).
   expect(pending(m, 'T-ESH-01')).toEqual([]);
@@ -153,7 +153,9 @@ test('a clock on a named event, met by a checklist item; a recurring report leav
     [plus(TODAY, 14), 'pending'],
   ]);
   expect(m.transfer.trigger).toEqual(trigger);
-  expect(m.facts.triggerOccurredOn).toBe(coreGroupOn);
+  // Only the referral (the event the transfer started with) would move it; the core group is kept by name.
+  expect(m.facts.triggerOccurredOn).toBeUndefined();
+  expect(m.facts.eventsOn).toMatchObject({ 'core-group': coreGroupOn, 'weekly-visit': plus(TODAY, 6) });
 });
 
 test('the checker refuses a deadline met by an item the checklist does not have', () => {

@@ -109,6 +109,7 @@ const CASES: Case[] = [
   ['cancellation: after completion', 'completed', 'cancellation', tm, { reason: 'x' }, 'InvalidState', /not valid after completion/],
   ['cancellation: no reason', 'notified', 'cancellation', tm, { reason: '' }, 'InvalidState', /reason is required/],
   ['cancellation: capacity (INV-2)', 'notified', 'cancellation', rm, { reason: 'capacity' }, 'InvalidState', /CAPACITY is never a reason to stop/],
+  ['a cancel-transfer exception: record quality (INV-3)', 'notified', 'exceptionRequest', tm, { exceptionId: 'x', kind: 'cancel-transfer', reason: 'record quality' }, 'InvalidState', /RECORD_QUALITY is never a reason to stop/],
   ['rejection: after completion', 'completed', 'rejection', rm, { reason: 'CRITERIA_NOT_MET' }, 'InvalidState', /not valid after completion/],
   ['rejection: record quality (INV-3)', 'notified', 'rejection', rm, { reason: 'record quality' }, 'InvalidState', /never a reason to refuse/],
   ['rejection: a reason the policy does not permit', 'notified', 'rejection', rm, { reason: 'TOO_BUSY' }, 'InvalidState', /not a permitted reason/],
