@@ -434,7 +434,12 @@ export class ScheduleEngine {
       return { ...base, message: `${bound.message}: booking for ${value} closed at ${closed}; the next meeting it can go to is ${next}`, suggestion: next, earliestOn: next };
     }
     const anchor = this.resolveAnchor(check.anchor, facts, windowEnd);
-    if (!anchor) return undefined;
+    if (!anchor) {
+      // A completion cannot come at least some time after what has not happened (no notice given, no decision made).
+      if (!completingOn || check.kind !== 'at-least') return undefined;
+      const from = typeof check.anchor === 'string' ? (UNRECORDED[check.anchor] ?? check.anchor) : 'the event it counts from';
+      return { ...base, message: `${bound.message}: ${value} cannot be shown to be late enough, as ${from} is not recorded yet` };
+    }
     const limit = this.shift(anchor.date, check.offset);
     if (check.kind === 'at-most' && value > limit) {
       return { ...base, message: `${bound.message}: ${value} is after the latest allowed date ${limit}`, suggestion: limit, latestOn: limit };
@@ -452,9 +457,12 @@ export class ScheduleEngine {
     return c.atLocalTime(day, check.at);
   }
 
-  /** An approved two-sided exception waives an overridable bound, up to the date it approved. */
+  /**
+   * An approved two-sided exception waives an overridable latest-date bound, up to the date it
+   * approved: it moves the end a transfer may reach, and never shortens the notice a rule requires.
+   */
   private approved(v: RuleViolation, facts: ScheduleFacts): boolean {
-    if (!facts.windowEndApprovedByException) return false;
+    if (!facts.windowEndApprovedByException || v.latestOn === undefined) return false;
     return !facts.approvedThrough || !v.value || v.value <= facts.approvedThrough;
   }
 
@@ -506,6 +514,9 @@ export class ScheduleEngine {
 }
 
 const warning = (v: RuleViolation): Schedule['warnings'][number] => ({ rule: v.rule, message: v.message, earliestOn: v.earliestOn, latestOn: v.latestOn });
+
+/** What an at-least bound's anchor is, in the words of its refusal when it has not happened. */
+const UNRECORDED: Partial<Record<string, string>> = { notifiedOn: 'the written notification', decidedOn: 'the transfer decision', trigger: 'the trigger event' };
 
 function describe(d: Duration): string {
   return d.unit === 'months-and-days' ? `${d.months} months and ${d.days} days` : d.unit === 'next-day' ? 'a day' : `${d.n} ${d.unit}`;

@@ -60,7 +60,10 @@ test.each(KINDS)('%s %s reaches completed through the API (%s, by %s)', async (a
   if (state.status === 'blocked' && state.blocked.by === 'checklist-item') {
     state = (await post(`/v1/transfers/${id}/checklist/${state.blocked.itemId}`, tm, {})).body;
   }
-  if (policiesFrom().inForce(authority, today).window && !state.window && kind !== 'isl-rereferral' && by === 'meeting') {
+  // A window opens at the notification; a notice rule (Southwark's 10 working days) counts from it.
+  const policy = policiesFrom().inForce(authority, today);
+  const noticeCounted = policy.bounds.some((b) => b.check.kind === 'at-least' && b.check.anchor === 'notifiedOn' && b.severity === 'refuse');
+  if (((policy.window && !state.window && kind !== 'isl-rereferral' && by === 'meeting') || noticeCounted) && !state.notifiedOn) {
     const notified = await post(`/v1/transfers/${id}/notification`, tm, { notifiedOn: today });
     expect(notified.status).toBe(200);
     state = notified.body;

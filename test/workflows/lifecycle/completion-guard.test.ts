@@ -119,6 +119,22 @@ describe('one completion guard', () => {
   });
 });
 
+describe('an approved extension', () => {
+  test('Barking and Dagenham: moves the latest date, never the two weeks of notice a CIN transfer needs (LBBD-07, T-LBBD-11)', async () => {
+    const meeting = '2027-03-11';
+    let m = await started(request('barking-dagenham', 'lbbd-assess-to-cm-cin', { event: 'transfer-meeting', date: meeting }, { decidedOn: meeting }), at(meeting));
+    m = await apply(m, 'exceptionRequest', actors.receivingTm, { exceptionId: 'e1', kind: 'extend-window', reason: 'family circumstances', newWindowEnd: '2027-03-29' } as never, at(meeting, '13:00:00'));
+    m = await apply(m, 'exceptionDecision', actors.transferringHos, { exceptionId: 'e1', decision: 'approve' } as never, at(meeting, '14:00:00'));
+    m = await apply(m, 'exceptionDecision', actors.receivingHos, { exceptionId: 'e1', decision: 'approve' } as never, at(meeting, '15:00:00'));
+    expect(m.transfer.agreedTransferOn).toBe('2027-03-29');
+    const tooSoon = await refusal(m, 'decision', actors.transferringTm, { on: meeting, transferOn: '2027-03-15' } as never, at('2027-03-12'));
+    expect(violations(tooSoon)).toEqual([expect.objectContaining({ rule: 'T-LBBD-11', earliestOn: '2027-03-25' })]);
+    // Past the two-week maximum (T-LBBD-02), up to the approved date, is what the exception allows.
+    const later = await apply(m, 'decision', actors.transferringTm, { on: meeting, transferOn: '2027-03-29' } as never, at('2027-03-12'));
+    expect(later.transfer.agreedTransferOn).toBe('2027-03-29');
+  });
+});
+
 describe('manual completion', () => {
   const manualKinds: [string, string, string][] = [
     ['islington', 'isl-rereferral', 're-referral'],
@@ -128,7 +144,9 @@ describe('manual completion', () => {
     ['southwark', 'swk-placement-with-parents', 'placed-with-parents'],
   ];
   test.each(manualKinds)('%s %s completes manually by a manager, not by a social worker', async (authority, kind, event) => {
-    let m = await started(request(authority, kind, { event, date: TODAY }, { children: lookedAfter('2012-02-02', { lastClosedOn: plus(TODAY, -30) }) }));
+    // Southwark's 10 working days of notice (T-SWK-01) hold for a manual completion too: notified three weeks before.
+    const notice = authority === 'southwark' ? { notifiedOn: plus(TODAY, -21) } : {};
+    let m = await started(request(authority, kind, { event, date: TODAY }, { children: lookedAfter('2012-02-02', { lastClosedOn: plus(TODAY, -30) }), ...notice }));
     m = await signedOff(m);
     const bySw = await refusal(m, 'completion', actors.allocatedSw, { on: TODAY } as never);
     expect(bySw?.type).toBe('Forbidden');
@@ -313,6 +331,17 @@ describe('the guard runs under the pinned policy', () => {
 });
 
 describe('the trigger endpoint reports events; only the transfer point completes', () => {
+  test('Southwark: with no notification recorded, no completion can show its 10 working days of notice (T-SWK-01)', async () => {
+    const m = await started(request('southwark', 'swk-ai-to-sfs-cin', { event: 'cin-review', date: plus(TODAY, 2) }));
+    for (const [name, payload] of [
+      ['trigger', { event: 'cin-review', on: plus(TODAY, 2) }],
+      ['meeting', { status: 'held', on: plus(TODAY, 1), attendees: ['sw-anna'] }],
+    ] as const) {
+      const r = await refusal(m, name, actors.transferringTm, payload as never);
+      expect(violations(r)).toEqual([expect.objectContaining({ rule: 'T-SWK-01', message: expect.stringMatching(/written notification is not recorded yet/) })]);
+    }
+  });
+
   const heldIcpc = { event: 'icpc', on: TODAY };
 
   test('Internal v11: the ICPC a CP transfer starts with does not complete it; the initial core group does, and a late one is late against the ICPC (UNN-01, T-UNN-04)', async () => {

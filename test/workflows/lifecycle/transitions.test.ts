@@ -94,7 +94,7 @@ const ROWS: Record<string, () => Promise<void>> = {
   },
   async 'T9.manual'() {
     // A kind whose transfer point is a manual step completes when a team manager records it.
-    const m = await started(request('southwark', 'swk-hospital', { event: 'hospital-referral', date: TODAY }));
+    const m = await started(request('southwark', 'swk-hospital', { event: 'hospital-referral', date: TODAY }, { notifiedOn: plus(TODAY, -20) }));
     const done = await apply(m, 'completion', actors.receivingTm, { on: plus(TODAY, 2), note: 'residence settled' });
     expect(done.transfer.status).toMatch(/completed|post-transfer/);
     expect(done.transfer.completion).toMatchObject({ how: 'manual', effectiveOn: plus(TODAY, 2), note: 'residence settled' });
