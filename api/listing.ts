@@ -22,8 +22,10 @@ export function visibilityQuery(q: ListQuery, restrictToTeams?: string[]): strin
   if (q.deliveryFailed !== undefined) parts.push(`CtDeliveryFailed = ${q.deliveryFailed}`);
   if (q.windowEndsBefore) parts.push(`CtWindowEndsOn < ${quote(`${q.windowEndsBefore}T00:00:00Z`)}`);
   if (restrictToTeams) {
-    if (restrictToTeams.length === 0) parts.push('CtTeams = \'\'');
-    else parts.push(`CtTeams IN (${restrictToTeams.map(quote).join(', ')})`);
+    // A token's team with a double quote names no transfer (a start refuses such ids) and would break the query.
+    const teams = restrictToTeams.filter((t) => !t.includes('"'));
+    if (teams.length === 0) parts.push('CtTeams = \'\'');
+    else parts.push(`CtTeams IN (${teams.map(quote).join(', ')})`);
   }
   return parts.join(' AND ');
 }

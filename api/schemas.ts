@@ -14,7 +14,10 @@ const isoDateOrInstant = z.union([isoDate, z.iso.datetime({ offset: true })], {
 const id = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 . _ -');
 const text = (max = 2000) => z.string().trim().min(1).max(max);
 // Team ids become search attribute values and visibility query literals: no control characters.
-const teamId = text(200).refine((s) => ![...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f), 'must not contain control characters');
+const teamId = text(200)
+  .refine((s) => ![...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f), 'must not contain control characters')
+  // The SQLite visibility store cannot match a keyword holding one (the dev server answers a query error).
+  .refine((s) => !s.includes('"'), 'must not contain a double quote');
 
 export const personSchema = z.strictObject({
   id: text(128),
@@ -65,6 +68,12 @@ const authority = z
   .max(64)
   .describe('The id of a loaded policy; GET /v1/policies lists them');
 
+/** The window opens on the notification date (DOMAIN §3.5): it cannot end before it. */
+function windowAfterNotification(b: { notifiedOn?: string; windowEnd?: string }): boolean {
+  return !b.notifiedOn || !b.windowEnd || b.windowEnd >= b.notifiedOn;
+}
+const windowBeforeNotification = { path: ['windowEnd'], message: 'must not be before notifiedOn: the window opens on the notification date' };
+
 export const startBodySchema = z.strictObject({
   // A UUID and nothing else: ids are stored unencrypted, so a name or case number must never become one.
   transferId: z.uuid({ error: 'must be a UUID (e.g. from crypto.randomUUID())' }).optional(),
@@ -86,7 +95,7 @@ export const startBodySchema = z.strictObject({
   notifiedOn: isoDate.optional(),
   windowEnd: isoDate.optional(),
   importantDates: z.array(z.strictObject({ what: text(200), on: isoDate })).max(50).optional(),
-});
+}).refine(windowAfterNotification, windowBeforeNotification);
 export type StartBody = z.infer<typeof startBodySchema>;
 
 const meetingPartOf = z
@@ -100,7 +109,7 @@ export const eventBodySchemas = {
     notifiedOn: isoDate,
     windowEnd: isoDate.optional(),
     importantDates: z.array(z.strictObject({ what: text(200), on: isoDate })).max(50).optional(),
-  }),
+  }).refine(windowAfterNotification, windowBeforeNotification),
   acknowledgement: z.strictObject({ receivingSocialWorker: personSchema.optional(), acknowledgedOn: isoDate.optional() }),
   allocation: z.strictObject({ receivingSocialWorker: personSchema }),
   checklistItem: z.strictObject({

@@ -18,3 +18,9 @@ test('filters combine with AND and quote their values', () => {
   expect(q).toContain('CtEscalated = true');
   expect(q.split(' AND ').length).toBeGreaterThanOrEqual(5);
 });
+
+test('a team with a double quote, which no transfer can have, is left out of a manager\'s own teams rather than breaking the query', () => {
+  expect(visibilityQuery(listQuerySchema.parse({}), ['t1', 'q"team'])).toContain("CtTeams IN ('t1')");
+  expect(visibilityQuery(listQuerySchema.parse({}), ['q"team'])).toContain("CtTeams = ''");
+  expect(listQuerySchema.safeParse({ team: 'a"b' }).error?.issues.map((i) => i.message)).toEqual(['must not contain a double quote']);
+});

@@ -4,7 +4,7 @@ import { request as httpRequest } from 'node:http';
 import request from 'supertest';
 import { serve, type Served } from '../../api/main';
 import { buildOpenApi } from '../../api/openapi';
-import { tokenFor } from '../support/fixtures';
+import { protocolTransfer, tokenFor } from '../support/fixtures';
 import { expectProblem, testApp, unreachableClient } from '../api/helpers';
 
 type Doc = { paths: Record<string, Record<string, { parameters: { schema: unknown }[]; requestBody?: { content: Record<string, { schema: unknown }> } }>> };
@@ -94,6 +94,26 @@ describe('requests Node itself refuses', () => {
     expect(res.type).toMatch(/^application\/problem\+json/);
     expect(JSON.parse(res.body)).toMatchObject({ status: 431, title: 'Request header fields too large' });
   });
+});
+
+test('a double quote in a team id is a 400 naming the field, in the list filter and in a start', async () => {
+  const listed = await request(app).get('/v1/transfers?team=a%22b').set('Authorization', `Bearer ${token}`);
+  expectProblem(listed, 400);
+  expect(listed.body.errors).toEqual([{ path: 'query.team', message: 'must not contain a double quote' }]);
+  const started = await request(app).post('/v1/transfers').set('Authorization', `Bearer ${token}`).send({ from: { service: 's', team: 'q"team' } });
+  expectProblem(started, 400);
+  expect(started.body.errors).toEqual(expect.arrayContaining([{ path: 'from.team', message: 'must not contain a double quote' }]));
+});
+
+test('a window that ends before the notification opens it is a 400 naming windowEnd, at the start and at the notification', async () => {
+  const body = protocolTransfer('islington', 'isl-cin-to-cla', { event: 'first-cla-review', date: '2027-03-01' }, { notifiedOn: '2027-02-01', windowEnd: '2027-01-31' });
+  const started = await request(app).post('/v1/transfers').set('Authorization', `Bearer ${token}`).send(body);
+  expectProblem(started, 400);
+  expect(started.body.errors).toEqual([{ path: 'windowEnd', message: 'must not be before notifiedOn: the window opens on the notification date' }]);
+  const id = '5d9c28ec-6894-44c8-8680-4192a5206b75';
+  const notified = await request(app).post(`/v1/transfers/${id}/notification`).set('Authorization', `Bearer ${token}`).send({ notifiedOn: '2027-02-01', windowEnd: '2027-01-31' });
+  expectProblem(notified, 400);
+  expect(notified.body.errors).toEqual([{ path: 'windowEnd', message: 'must not be before notifiedOn: the window opens on the notification date' }]);
 });
 
 test('a control character in a team id is a 400 naming the field, not a failed visibility query', async () => {
