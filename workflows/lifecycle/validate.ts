@@ -57,10 +57,8 @@ function refuseForbiddenReason(m: TransferModel, reason: string, verb: 'stop' | 
   const token = reason.trim().toUpperCase().replace(/[\s-]+/g, '_');
   const refused = m.digest?.forbiddenRejectionReasons.find((f) => f.reason === token);
   if (!refused) return;
-  invalid(`${refused.reason} is never a reason to ${verb} a transfer (${refused.rule}, ${refused.source}); instead: ${refused.instead}`, {
-    rule: refused.rule,
-    instead: refused.instead,
-  });
+  const message = `${refused.reason} is never a reason to ${verb} a transfer (${refused.rule}, ${refused.source}); instead: ${refused.instead}`;
+  invalid(message, { rule: refused.rule, instead: refused.instead, errors: [{ path: 'reason', message, rule: refused.rule }] });
 }
 
 function check(m: TransferModel, name: EventName, env: EventEnvelope<unknown>): void {
@@ -118,7 +116,9 @@ function check(m: TransferModel, name: EventName, env: EventEnvelope<unknown>): 
       if (p.status !== 'scheduled' && p.status !== 'held') invalid('status must be scheduled or held');
       if (s.window && (String(p.on) > s.window.endsOn || String(p.on) < s.window.opensOn)) {
         const rule = digest.windowMeetingRule;
-        invalid(`${rule ? `${rule}: ` : ''}the transfer meeting must be inside the window ${s.window.opensOn} to ${s.window.endsOn}`, rule ? { rule } : undefined);
+        const message = `${rule ? `${rule}: ` : ''}the transfer meeting must be inside the window ${s.window.opensOn} to ${s.window.endsOn}`;
+        const valid = String(p.on) > s.window.endsOn ? { latestOn: s.window.endsOn } : { earliestOn: s.window.opensOn };
+        invalid(message, { ...(rule ? { rule } : {}), ...valid, errors: [{ path: 'on', message, ...(rule ? { rule } : {}), ...valid }] });
       }
       if (p.partOf !== undefined && (typeof p.partOf !== 'string' || !p.partOf)) invalid('partOf must name the meeting this one is part of');
       const apart = digest.meetingApartFromTriggerRule;
@@ -226,6 +226,10 @@ function check(m: TransferModel, name: EventName, env: EventEnvelope<unknown>): 
       if (s.blocked) invalid(`${s.blocked.rule}: the transfer is blocked: ${s.blocked.reason}`, { rule: s.blocked.rule });
       if (s.status === 'returned-to-meeting') invalid('the case went back to the allocation meeting: record a new decision first');
       if (!s.notifiedOn && digest.usesWindow) invalid('the transfer has not been notified yet');
+      if (s.decidedOn && String(p.on) < s.decidedOn) {
+        const message = `a transfer decided on ${s.decidedOn} cannot complete before it`;
+        invalid(message, { earliestOn: s.decidedOn, errors: [{ path: 'on', message, earliestOn: s.decidedOn }] });
+      }
       const open = blockingOpen(m);
       if (open.length > 0) invalid(`the checklist gate is not met: blocking items are open: ${open.join(', ')}`, { open });
       break;

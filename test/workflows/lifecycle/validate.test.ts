@@ -4,7 +4,7 @@ import type { Actor, EventName } from '../../../workflows/definitions';
 import type { TransferModel } from '../../../workflows/lifecycle/model';
 import { Refusal } from '../../../workflows/lifecycle/requests';
 import { validate } from '../../../workflows/lifecycle/validate';
-import { TODAY, actors, advance, apply, at, isl, islNotified, lbbd, plus, som, started, step, swk, unn } from './harness';
+import { TODAY, actors, advance, apply, at, isl, islNotified, lbbd, plus, request, som, started, step, swk, unn } from './harness';
 
 type Fixture = 'partlyApproved' | 'noForum' | 'identified' | 'notified' | 'completed' | 'cancelled' | 'lbbd' | 'unn' | 'returned' | 'swkDone' | 'swkLetter' | 'pendingException' | 'escalated' | 'onHold' | 'blocked';
 const models = {} as Record<Fixture, TransferModel>;
@@ -159,4 +159,22 @@ test('what each fixture is in, so the refusals above are provoked by the state t
   });
   expect(models.escalated.transfer.escalations[0]).toMatchObject({ escalationId: 'esc-1', state: 'open', to: { id: 'sm-gu' } });
   expect(models.onHold.transfer.regions.hold).toBe('on-hold');
+});
+
+test('a policy refusal names the field, the rule and the valid date in its errors (T-ISL-06, INV-2)', () => {
+  const m = models.notified;
+  const end = m.transfer.window!.endsOn;
+  const late = validate(m, 'meeting', { actor: tm, payload: { status: 'scheduled', on: plus(end, 1) } } as never);
+  expect(late?.details).toMatchObject({ rule: 'T-ISL-06', latestOn: end, errors: [{ path: 'on', rule: 'T-ISL-06', latestOn: end }] });
+  const early = validate(m, 'meeting', { actor: tm, payload: { status: 'scheduled', on: plus(m.transfer.window!.opensOn, -1) } } as never);
+  expect(early?.details).toMatchObject({ earliestOn: m.transfer.window!.opensOn, errors: [{ path: 'on', earliestOn: m.transfer.window!.opensOn }] });
+  const capacity = validate(m, 'cancellation', { actor: tm, payload: { reason: 'capacity' } } as never);
+  expect(capacity?.details).toMatchObject({ errors: [{ path: 'reason', rule: expect.any(String) }] });
+});
+
+test('a manual completion cannot be dated before the transfer was decided', async () => {
+  const m = await started(request('islington', 'isl-rereferral', { event: 're-referral', date: TODAY }, { decidedOn: TODAY }));
+  const r = validate(m, 'completion', { actor: actors.transferringTm, payload: { on: plus(TODAY, -1) } } as never);
+  expect(r).toMatchObject({ type: 'InvalidState', details: { earliestOn: TODAY, errors: [{ path: 'on', earliestOn: TODAY }] } });
+  expect(validate(m, 'completion', { actor: actors.transferringTm, payload: { on: TODAY } } as never)).toBeUndefined();
 });
