@@ -116,7 +116,7 @@ export const eventBodySchemas = {
     note: text().optional(),
     evidenceRef: text(500).optional(),
     state: z.enum(['done', 'na', 'historic-gap']).default('done'),
-  }).refine((b) => b.state !== 'na' || Boolean(b.note), { path: ['note'], message: 'is required when state is na: say why the item does not apply' }),
+  }),
   checklistReopen: z.strictObject({ reason: text() }),
   meeting: z.discriminatedUnion('status', [
     z.strictObject({ status: z.literal('scheduled'), on: isoDate, partOf: meetingPartOf }),
@@ -127,9 +127,6 @@ export const eventBodySchemas = {
     reason: text(),
     newWindowEnd: isoDate.optional(),
     itemIds: z.array(text(120)).min(1).max(100).optional(),
-  }).superRefine((b, ctx) => {
-    if (b.kind === 'extend-window' && !b.newWindowEnd) ctx.addIssue({ code: 'custom', path: ['newWindowEnd'], message: 'is required to extend the window' });
-    if (b.kind === 'waive-items' && !b.itemIds) ctx.addIssue({ code: 'custom', path: ['itemIds'], message: 'are required to waive items' });
   }),
   exceptionDecision: z.strictObject({ decision: z.enum(['approve', 'reject']), note: text().optional() }),
   escalationResponse: z.strictObject({
