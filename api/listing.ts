@@ -5,7 +5,7 @@ import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { z } from 'zod';
 import { transferIdFromWorkflowId, WORKFLOW_TYPE } from '../workflows/definitions';
-import type { listQuerySchema } from './schemas';
+import { queryableTeamId, type listQuerySchema } from './schemas';
 import { HttpProblem } from './problem';
 
 type ListQuery = z.infer<typeof listQuerySchema>;
@@ -22,8 +22,8 @@ export function visibilityQuery(q: ListQuery, restrictToTeams?: string[]): strin
   if (q.deliveryFailed !== undefined) parts.push(`CtDeliveryFailed = ${q.deliveryFailed}`);
   if (q.windowEndsBefore) parts.push(`CtWindowEndsOn < ${quote(`${q.windowEndsBefore}T00:00:00Z`)}`);
   if (restrictToTeams) {
-    // A token's team with a double quote names no transfer (a start refuses such ids) and would break the query.
-    const teams = restrictToTeams.filter((t) => !t.includes('"'));
+    // A token's team that no start accepts names no transfer, and would break the query.
+    const teams = restrictToTeams.filter(queryableTeamId);
     if (teams.length === 0) parts.push('CtTeams = \'\'');
     else parts.push(`CtTeams IN (${teams.map(quote).join(', ')})`);
   }

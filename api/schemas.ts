@@ -14,10 +14,11 @@ const isoDateOrInstant = z.union([isoDate, z.iso.datetime({ offset: true })], {
 const id = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 . _ -');
 const text = (max = 2000) => z.string().trim().min(1).max(max);
 // Team ids become search attribute values and visibility query literals: no control characters.
+/** The SQLite visibility store cannot match a keyword holding a double quote (the dev server answers a query error). */
+export const queryableTeamId = (s: string): boolean => !s.includes('"');
 const teamId = text(200)
   .refine((s) => ![...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f), 'must not contain control characters')
-  // The SQLite visibility store cannot match a keyword holding one (the dev server answers a query error).
-  .refine((s) => !s.includes('"'), 'must not contain a double quote');
+  .refine(queryableTeamId, 'must not contain a double quote');
 
 export const personSchema = z.strictObject({
   id: text(128),

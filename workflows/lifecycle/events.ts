@@ -40,8 +40,7 @@ export function* complete(
   }
   settleEscalations(m, now, /signed off/, 'the checklist was signed off and the transfer completed');
   m.facts.completedOn = effectiveOn;
-  m.regions.signOff = 'not-due';
-  m.regions.signOffCompletes = undefined;
+  m.regions.awaitingSignOff = undefined;
   m.completedAt = now;
   s.completion = {
     at: now,
@@ -74,8 +73,9 @@ export function* complete(
 
 /** The transfer point passed without sign-off: the last blocking item (or waiver) completes it, that day. */
 function* completeIfSignedOff(m: TransferModel, now: string): Asks<void> {
-  if (m.regions.signOff !== 'overdue' || blockingOpen(m).length > 0) return;
-  const byTrigger = m.regions.signOffCompletes === 'trigger-event';
+  const waiting = m.regions.awaitingSignOff;
+  if (!waiting || blockingOpen(m).length > 0) return;
+  const byTrigger = waiting === 'trigger-event';
   yield* complete(m, now, byTrigger ? 'T7' : 'T9', byTrigger ? 'trigger-event' : 'agreed-date', yield* localDate(now), { onSignOff: true });
 }
 
@@ -299,8 +299,7 @@ export const EVENT_STEPS: { [E in EventName]: EventStep<E> } = {
       const gate = m.digest.checklistGate;
       const open = blockingOpen(m);
       if (open.length > 0 && (gate?.meetingWaitsForBlockingItems || gate?.signOffEscalation)) {
-        m.regions.signOff = 'overdue';
-        m.regions.signOffCompletes = 'trigger-event';
+        m.regions.awaitingSignOff = 'trigger-event';
         if (gate.signOffEscalation) yield* raiseEscalation(m, now, gate.signOffEscalation);
         return `${payload.event} held on ${on}: the transfer completes once its blocking items are signed off (open: ${open.join(', ')})`;
       }

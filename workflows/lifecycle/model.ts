@@ -31,12 +31,11 @@ export const LIMITS = {
 export interface StoredRegions {
   hold: { state: 'running' } | { state: 'on-hold'; since: string };
   /**
-   * The transfer point passed with blocking items open (the agreed date, or the trigger event that
-   * is the kind's transfer point); the transfer completes, as that, on the day they are signed off.
+   * The transfer point that passed with blocking items open (the agreed date, or the trigger event
+   * that is the kind's transfer point): the transfer completes, as that, on the day they are signed
+   * off. Absent while nothing waits for sign-off.
    */
-  signOff: 'not-due' | 'overdue';
-  /** How the transfer completes once signed off (absent: at the agreed date). */
-  signOffCompletes?: 'agreed-date' | 'trigger-event';
+  awaitingSignOff?: 'agreed-date' | 'trigger-event';
 }
 
 export interface TransferModel {
@@ -93,7 +92,7 @@ export function initialModel(input: StartTransferInput, now: string): TransferMo
       history: [],
     },
     facts: { request: req, decidedOn, notifiedOn: req.notifiedOn, windowEnd: req.windowEnd, heldDays: 0 },
-    regions: { hold: { state: 'running' }, signOff: 'not-due' },
+    regions: { hold: { state: 'running' } },
     version: 0,
     appliedEventIds: [],
     rejectedCount: 0,
@@ -191,7 +190,7 @@ export function regionsView(m: TransferModel | undefined): TransferRegions {
     escalation: openEscalations.length ? 'open' : 'none',
     escalationLevel: openEscalations.length ? Math.max(...openEscalations.map((e) => e.level)) : undefined,
     hold: m.regions.hold.state,
-    signOff: !signOffGate ? 'not-required' : m.regions.signOff === 'overdue' ? 'overdue' : open ? 'pending' : 'signed-off',
+    signOff: !signOffGate ? 'not-required' : m.regions.awaitingSignOff ? 'overdue' : open ? 'pending' : 'signed-off',
   };
 }
 

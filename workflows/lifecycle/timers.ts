@@ -30,7 +30,7 @@ export function nextTimer(m: TransferModel): Timer | undefined {
   const timers: Timer[] = [];
   const completion = m.schedule?.completionTimer;
   // Waiting for sign-off stops the agreed date's clock, except Somerset's: its end still sends open tasks back to the meeting.
-  const waiting = m.regions.signOff === 'overdue' && !(m.regions.signOffCompletes === 'trigger-event' && m.schedule?.returnToMeetingAt);
+  const waiting = m.regions.awaitingSignOff === 'agreed-date' || (m.regions.awaitingSignOff === 'trigger-event' && !m.schedule?.returnToMeetingAt);
   if (completion && preCompletion(m) && !onHold(m) && !waiting && !s.blocked && s.status !== 'returned-to-meeting') {
     timers.push({ kind: 'completion', at: Date.parse(completion.at) });
   }
@@ -106,8 +106,7 @@ function* fireCompletion(m: TransferModel, now: string): Asks<string> {
   const returnToMeeting = m.schedule!.returnToMeetingAt;
   if (returnToMeeting && blockingOpen(m).length > 0) {
     go(m, 'T17', now);
-    m.regions.signOff = 'not-due';
-    m.regions.signOffCompletes = undefined;
+    m.regions.awaitingSignOff = undefined;
     m.facts.agreedTasks = undefined;
     m.facts.awaitingDecision = true;
     s.meeting = { scheduledOn: returnToMeeting.nextMeetingOn };
@@ -116,7 +115,7 @@ function* fireCompletion(m: TransferModel, now: string): Asks<string> {
   }
   const signOff = digest.checklistGate?.signOffEscalation;
   if (signOff && blockingOpen(m).length > 0) {
-    m.regions.signOff = 'overdue';
+    m.regions.awaitingSignOff = 'agreed-date';
     yield* raiseEscalation(m, now, signOff);
     return 'agreed date reached without checklist sign-off: transfer stays pending';
   }

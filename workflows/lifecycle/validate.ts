@@ -22,6 +22,9 @@ const EXCEPTION_KINDS = ['extend-window', 'waive-items', 'hold', 'resume', 'canc
 const invalid = (message: string, details?: unknown): never => {
   throw new Refusal('InvalidState', message, details);
 };
+/** A refusal that names the field at fault; its rule and valid date (if any) go both on it and on the refusal. */
+const invalidField = (path: string, message: string, about: { rule?: string; earliestOn?: string; latestOn?: string } = {}, extra: Record<string, unknown> = {}): never =>
+  invalid(message, { ...about, ...extra, errors: [{ path, message, ...about }] });
 const forbidden = (message: string): never => {
   throw new Refusal('Forbidden', message);
 };
@@ -57,8 +60,7 @@ function refuseForbiddenReason(m: TransferModel, reason: string, verb: 'stop' | 
   const token = reason.trim().toUpperCase().replace(/[\s-]+/g, '_');
   const refused = m.digest?.forbiddenRejectionReasons.find((f) => f.reason === token);
   if (!refused) return;
-  const message = `${refused.reason} is never a reason to ${verb} a transfer (${refused.rule}, ${refused.source}); instead: ${refused.instead}`;
-  invalid(message, { rule: refused.rule, instead: refused.instead, errors: [{ path: 'reason', message, rule: refused.rule }] });
+  invalidField('reason', `${refused.reason} is never a reason to ${verb} a transfer (${refused.rule}, ${refused.source}); instead: ${refused.instead}`, { rule: refused.rule }, { instead: refused.instead });
 }
 
 function check(m: TransferModel, name: EventName, env: EventEnvelope<unknown>): void {
@@ -116,15 +118,13 @@ function check(m: TransferModel, name: EventName, env: EventEnvelope<unknown>): 
       if (p.status !== 'scheduled' && p.status !== 'held') invalid('status must be scheduled or held');
       if (s.window && (String(p.on) > s.window.endsOn || String(p.on) < s.window.opensOn)) {
         const rule = digest.windowMeetingRule;
-        const message = `${rule ? `${rule}: ` : ''}the transfer meeting must be inside the window ${s.window.opensOn} to ${s.window.endsOn}`;
         const valid = String(p.on) > s.window.endsOn ? { latestOn: s.window.endsOn } : { earliestOn: s.window.opensOn };
-        invalid(message, { ...(rule ? { rule } : {}), ...valid, errors: [{ path: 'on', message, ...(rule ? { rule } : {}), ...valid }] });
+        invalidField('on', `${rule ? `${rule}: ` : ''}the transfer meeting must be inside the window ${s.window.opensOn} to ${s.window.endsOn}`, { ...(rule ? { rule } : {}), ...valid });
       }
       if (p.partOf !== undefined && (typeof p.partOf !== 'string' || !p.partOf)) invalid('partOf must name the meeting this one is part of');
       const apart = digest.meetingApartFromTriggerRule;
       if (apart && typeof p.partOf === 'string' && (digest.ownTriggerEvents ?? digest.triggerEvents).includes(p.partOf)) {
-        const message = `${apart}: the transfer meeting may share the trigger event's date but not its meeting (${p.partOf}); hold it as a meeting of its own`;
-        invalid(message, { rule: apart, errors: [{ path: 'partOf', message, rule: apart }] });
+        invalidField('partOf', `${apart}: the transfer meeting may share the trigger event's date but not its meeting (${p.partOf}); hold it as a meeting of its own`, { rule: apart });
       }
       if (p.status === 'held' && s.blocked) invalid(`${s.blocked.rule}: the transfer is blocked: ${s.blocked.reason}`, { rule: s.blocked.rule });
       if (p.status === 'held' && preCompletion(m) && digest.completion.includes('meeting')) {
@@ -226,10 +226,7 @@ function check(m: TransferModel, name: EventName, env: EventEnvelope<unknown>): 
       if (s.blocked) invalid(`${s.blocked.rule}: the transfer is blocked: ${s.blocked.reason}`, { rule: s.blocked.rule });
       if (s.status === 'returned-to-meeting') invalid('the case went back to the allocation meeting: record a new decision first');
       if (!s.notifiedOn && digest.usesWindow) invalid('the transfer has not been notified yet');
-      if (s.decidedOn && String(p.on) < s.decidedOn) {
-        const message = `a transfer decided on ${s.decidedOn} cannot complete before it`;
-        invalid(message, { earliestOn: s.decidedOn, errors: [{ path: 'on', message, earliestOn: s.decidedOn }] });
-      }
+      if (s.decidedOn && String(p.on) < s.decidedOn) invalidField('on', `a transfer decided on ${s.decidedOn} cannot complete before it`, { earliestOn: s.decidedOn });
       const open = blockingOpen(m);
       if (open.length > 0) invalid(`the checklist gate is not met: blocking items are open: ${open.join(', ')}`, { open });
       break;
