@@ -69,11 +69,24 @@ const authority = z
   .max(64)
   .describe('The id of a loaded policy; GET /v1/policies lists them');
 
-/** The window opens on the notification date (DOMAIN §3.5): it cannot end before it. */
-function windowAfterNotification(b: { notifiedOn?: string; windowEnd?: string }): boolean {
-  return !b.notifiedOn || !b.windowEnd || b.windowEnd >= b.notifiedOn;
+type Fields = Record<string, unknown>;
+/**
+ * A rule between a body's fields. Zod skips an object's refinements once any field fails; this one
+ * runs every time, so a 400 names every offending field. The body may be malformed here, so the rule
+ * reads it as unknown values.
+ */
+function between(holds: (body: Fields) => boolean, field: string, message: string) {
+  const check = (body: unknown) => typeof body !== 'object' || body === null || Array.isArray(body) || holds(body as Fields);
+  return [check, { path: [field] as PropertyKey[], message, when: () => true }] as const;
 }
-const windowBeforeNotification = { path: ['windowEnd'], message: 'must not be before notifiedOn: the window opens on the notification date' };
+const isDay = (v: unknown): v is string => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v);
+
+/** The window opens on the notification date (DOMAIN §3.5): it cannot end before it. */
+const windowAfterNotification = between(
+  (b) => !isDay(b.notifiedOn) || !isDay(b.windowEnd) || b.windowEnd >= b.notifiedOn,
+  'windowEnd',
+  'must not be before notifiedOn: the window opens on the notification date',
+);
 
 export const startBodySchema = z.strictObject({
   // A UUID and nothing else: ids are stored unencrypted, so a name or case number must never become one.
@@ -96,7 +109,7 @@ export const startBodySchema = z.strictObject({
   notifiedOn: isoDate.optional(),
   windowEnd: isoDate.optional(),
   importantDates: z.array(z.strictObject({ what: text(200), on: isoDate })).max(50).optional(),
-}).refine(windowAfterNotification, windowBeforeNotification);
+}).refine(...windowAfterNotification);
 export type StartBody = z.infer<typeof startBodySchema>;
 
 const meetingPartOf = z
@@ -110,14 +123,14 @@ export const eventBodySchemas = {
     notifiedOn: isoDate,
     windowEnd: isoDate.optional(),
     importantDates: z.array(z.strictObject({ what: text(200), on: isoDate })).max(50).optional(),
-  }).refine(windowAfterNotification, windowBeforeNotification),
+  }).refine(...windowAfterNotification),
   acknowledgement: z.strictObject({ receivingSocialWorker: personSchema.optional(), acknowledgedOn: isoDate.optional() }),
   allocation: z.strictObject({ receivingSocialWorker: personSchema }),
   checklistItem: z.strictObject({
-    note: text().optional(),
+    note: text().optional().describe('Required when state is na: why the item does not apply'),
     evidenceRef: text(500).optional(),
     state: z.enum(['done', 'na', 'historic-gap']).default('done'),
-  }),
+  }).refine(...between((b) => b.state !== 'na' || b.note !== undefined, 'note', 'is required when state is na: say why the item does not apply')),
   checklistReopen: z.strictObject({ reason: text() }),
   meeting: z.discriminatedUnion('status', [
     z.strictObject({ status: z.literal('scheduled'), on: isoDate, partOf: meetingPartOf }),
@@ -126,9 +139,13 @@ export const eventBodySchemas = {
   exceptionRequest: z.strictObject({
     kind: z.enum(['extend-window', 'waive-items', 'hold', 'resume', 'cancel-transfer']),
     reason: text(),
-    newWindowEnd: isoDate.optional(),
-    itemIds: z.array(text(120)).min(1).max(100).optional(),
-  }),
+    newWindowEnd: isoDate.optional().describe('Required when kind is extend-window: the date the window would end'),
+    // A refinement, not .max(100): zod stops checking the whole body at an array over its max, and
+    // then the rules below would not name a missing newWindowEnd beside it.
+    itemIds: z.array(text(120)).min(1).refine((ids) => ids.length <= 100, 'must have at most 100 items').meta({ maxItems: 100 }).optional().describe('Required when kind is waive-items: the checklist items to waive'),
+  })
+    .refine(...between((b) => b.kind !== 'extend-window' || b.newWindowEnd !== undefined, 'newWindowEnd', 'is required to extend the window'))
+    .refine(...between((b) => b.kind !== 'waive-items' || b.itemIds !== undefined, 'itemIds', 'are required to waive items')),
   exceptionDecision: z.strictObject({ decision: z.enum(['approve', 'reject']), note: text().optional() }),
   escalationResponse: z.strictObject({
     decision: text(200).describe('Your decision; `no-agreement` sends an escalation the policy lets climb a rung up each chain'),

@@ -3,6 +3,7 @@
 import fc from 'fast-check';
 import type { RouteSpec } from '../../api/routes';
 import { policiesFrom } from '../../activities/policy/registry';
+import { eventBodySchemas } from '../../api/schemas';
 import { transferBody } from './helpers';
 
 /** Each kind's trigger events: a start names one of them (the API refuses others with a 400). */
@@ -40,8 +41,12 @@ export const BASE_BODIES: Record<string, Json> = {
   'post /v1/transfers/{id}/completion': { on: D, note: 'recorded on the case system' },
 };
 
-/** Routes whose body is a discriminated union: with a bad discriminator only it is named. */
-export const DISCRIMINATOR: Record<string, string> = { 'post /v1/transfers/{id}/meeting': 'status' };
+/** Routes where one field decides what the others must be: with it bad, only it is named. */
+export const DISCRIMINATOR: Record<string, string> = {
+  'post /v1/transfers/{id}/meeting': 'status',
+  // The exception's kind decides which of newWindowEnd and itemIds it needs.
+  'post /v1/transfers/{id}/exceptions': 'kind',
+};
 
 function leaves(value: Json, at: Path = []): Path[] {
   const out: Path[] = at.length ? [at] : [];
@@ -132,7 +137,7 @@ export const VALID_EVENT_BODIES: Record<string, fc.Arbitrary<Json>> = {
   'post /v1/transfers/{id}/checklist/{itemId}': fc.record(
     { note: text, evidenceRef: text, state: fc.constantFrom('done', 'na', 'historic-gap') },
     { requiredKeys: [] },
-  ),
+  ).filter((b) => eventBodySchemas.checklistItem.safeParse(b).success),
   'delete /v1/transfers/{id}/checklist/{itemId}': fc.record({ reason: text }),
   'post /v1/transfers/{id}/meeting': fc.oneof(
     fc.record({ status: fc.constant('scheduled'), on: day }),
@@ -146,7 +151,7 @@ export const VALID_EVENT_BODIES: Record<string, fc.Arbitrary<Json>> = {
       itemIds: fc.array(fc.constantFrom('isl-ppm', 'isl-genogram', 'no-such-item'), { minLength: 1, maxLength: 2 }),
     },
     { requiredKeys: ['kind', 'reason'] },
-  ),
+  ).filter((b) => eventBodySchemas.exceptionRequest.safeParse(b).success),
   'post /v1/transfers/{id}/exceptions/{exceptionId}/approval': fc.record({ decision: fc.constantFrom('approve', 'reject'), note: text }, { requiredKeys: ['decision'] }),
   'post /v1/transfers/{id}/escalations/{escalationId}/response': fc.record({ decision: text, note: text }),
   'post /v1/transfers/{id}/escalations': fc.record(

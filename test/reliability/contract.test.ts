@@ -116,6 +116,25 @@ test('a window that ends before the notification opens it is a 400 naming window
   expect(notified.body.errors).toEqual([{ path: 'windowEnd', message: 'must not be before notifiedOn: the window opens on the notification date' }]);
 });
 
+test.each([
+  ['an extension without its new end', 'exceptions', { kind: 'extend-window', reason: 'r' }, 'newWindowEnd'],
+  ['a waiver without its items', 'exceptions', { kind: 'waive-items', reason: 'r' }, 'itemIds'],
+  ['a checklist item marked not applicable without a note', 'checklist/isl-pep', { state: 'na' }, 'note'],
+])('%s is a 400 naming the field', async (_what, path, body, field) => {
+  const res = await request(app).post(`/v1/transfers/5d9c28ec-6894-44c8-8680-4192a5206b75/${path}`).set('Authorization', `Bearer ${token}`).send(body);
+  expectProblem(res, 400);
+  expect(res.body.errors).toEqual([expect.objectContaining({ path: field })]);
+});
+
+test.each([
+  ['exceptions', { kind: 'extend-window', reason: '' }, ['newWindowEnd', 'reason']],
+  ['notification', { notifiedOn: '2026-02-01', windowEnd: '2026-01-20', importantDates: 'soon' }, ['importantDates', 'windowEnd']],
+])('a rule between fields is named alongside another bad field (%s)', async (path, body, fields) => {
+  const res = await request(app).post(`/v1/transfers/5d9c28ec-6894-44c8-8680-4192a5206b75/${path}`).set('Authorization', `Bearer ${token}`).send(body);
+  expectProblem(res, 400);
+  expect(res.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(fields);
+});
+
 test('a control character in a team id is a 400 naming the field, not a failed visibility query', async () => {
   const res = await request(app).get('/v1/transfers?team=a%00b').set('Authorization', `Bearer ${token}`);
   expectProblem(res, 400);
