@@ -105,7 +105,7 @@ function isUnavailable(err: unknown): boolean {
 }
 
 /** One refused rule as a problem's error: the field, the rule, and the earliest or latest date it allows. */
-export function violationError(v: RuleViolation): { path: string; message: string; rule: string; earliestOn?: string; latestOn?: string } {
+export function violationError(v: Pick<RuleViolation, 'field' | 'message' | 'rule' | 'earliestOn' | 'latestOn'>): { path: string; message: string; rule: string; earliestOn?: string; latestOn?: string } {
   return { path: v.field ?? '(body)', message: v.message, rule: v.rule, earliestOn: v.earliestOn, latestOn: v.latestOn };
 }
 
@@ -149,8 +149,11 @@ export function toHttpProblem(err: unknown): HttpProblem | undefined {
       extra.errors = violations.map(violationError);
       extra.rules = violations.map((v) => v.rule);
     } else if (details && typeof details === 'object' && ('rule' in details || 'errors' in details)) {
-      if ('rule' in details) extra.rules = [(details as { rule: string }).rule];
+      const { rule, errors, earliestOn, latestOn } = details as { rule?: string; errors?: unknown; earliestOn?: string; latestOn?: string };
+      if (rule) extra.rules = [rule];
       Object.assign(extra, details);
+      // A refusal by a rule is still listed as an error naming it, when it names no field of its own.
+      if (rule && !errors) extra.errors = [violationError({ message: failure.message, rule, earliestOn, latestOn })];
     }
     return new HttpProblem(status, failure.message, extra);
   }

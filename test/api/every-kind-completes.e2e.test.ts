@@ -125,3 +125,14 @@ test('a manual completion by a social worker is a 403; a start with an event the
   expect(bad.status).toBe(400);
   expect(bad.body.errors).toEqual([expect.objectContaining({ path: 'trigger.event', allowed: ['hospital-referral'] })]);
 });
+
+test('a meeting held on a blocked transfer is a 409 whose error names the blocking rule', async () => {
+  const children = [{ ref: 'PF-1', dateOfBirth: '2012-05-05', legalStatus: 's47', lookedAfter: false, facts: { cpPlan: true } }];
+  const body = protocolTransfer('barking-dagenham', 'lbbd-private-fostering', { event: 'private-fostering-identified', date: today }, { children });
+  const started = await post('/v1/transfers', tm, body);
+  expect(started.body).toMatchObject({ status: 'blocked', blocked: { rule: 'R-BLK-LBBD-PF' } });
+  const held = await post(`/v1/transfers/${body.transferId}/meeting`, tm, { status: 'held', on: today, attendees: ['tm-cy'] });
+  expect(held.status).toBe(409);
+  expect(held.body.rules).toEqual(['R-BLK-LBBD-PF']);
+  expect(held.body.errors).toEqual([expect.objectContaining({ path: '(body)', rule: 'R-BLK-LBBD-PF' })]);
+});
