@@ -72,6 +72,26 @@ export function policyDigest(policy: Policy, kindId: string): PolicyDigest {
  * Still a valid policy: the schedule engine runs on it unchanged.
  */
 export function pinnedPolicy(policy: Policy, kindId: string): PinnedPolicy {
+  let byKind = pinnedCopies.get(policy);
+  if (!byKind) pinnedCopies.set(policy, (byKind = new Map()));
+  let pinned = byKind.get(kindId);
+  if (!pinned) byKind.set(kindId, (pinned = deepFreeze(narrowed(policy, kindId))));
+  return pinned;
+}
+
+// A loaded policy never changes, so its narrowed copy for a kind is made once (every start asks for
+// one) and shared, frozen so that no caller can change it under another.
+const pinnedCopies = new WeakMap<Policy, Map<string, PinnedPolicy>>();
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+function narrowed(policy: Policy, kindId: string): PinnedPolicy {
   const kind = findKind(policy, kindId);
   const forKind = <T extends { kinds?: string[] }>(rules: T[]) => rules.filter((r) => !r.kinds || r.kinds.includes(kind.id));
   const pinned: Policy = {

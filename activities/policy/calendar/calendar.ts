@@ -46,11 +46,14 @@ const DAY_MS = 86_400_000;
 // Every England & Wales year has at least eight bank holidays; fewer means the data has a gap.
 const MIN_HOLIDAYS_PER_YEAR = 8;
 
+// A calendar date is read in UTC, not London: its label and its arithmetic are the same in any zone
+// (London's clocks never skip midnight), and a fixed zone spares luxon an offset lookup per date,
+// which was most of a schedule's cost.
 function parseDate(d: unknown, what = 'date'): DateTime {
   if (typeof d !== 'string' || !ISO_DATE.test(d)) {
     throw new CalendarInputError(`${what} must be an ISO calendar date YYYY-MM-DD, got ${JSON.stringify(d)}`);
   }
-  const dt = DateTime.fromISO(d, { zone: LONDON });
+  const dt = DateTime.fromISO(d, { zone: 'utc' });
   if (!dt.isValid) {
     throw new CalendarInputError(`${what} ${d} is not a real calendar date (${dt.invalidExplanation ?? dt.invalidReason})`);
   }
@@ -158,12 +161,27 @@ export function addHours(instant: IsoInstant, h: number): IsoInstant {
   return utcIso(parseInstant(instant).plus({ hours: h }));
 }
 
+// A schedule asks for the same few London times (midnights mostly) many times over, and finding a
+// zone's offset is luxon's slowest step: the answers are kept, a bounded number of them.
+const LOCAL_TIMES_KEPT = 20_000;
+const localTimes = new Map<string, IsoInstant>();
+
 /**
  * The instant at which London clocks show `hhmm` on date d. Disambiguation follows the JS Temporal
  * "compatible" rule: a time skipped by the spring change moves forward, a repeated autumn time takes
  * its first (BST) occurrence.
  */
 export function atLocalTime(d: IsoDate, hhmm: string): IsoInstant {
+  const key = `${d} ${hhmm}`;
+  const known = typeof d === 'string' && typeof hhmm === 'string' ? localTimes.get(key) : undefined;
+  if (known !== undefined) return known;
+  const instant = londonInstant(d, hhmm);
+  if (localTimes.size >= LOCAL_TIMES_KEPT) localTimes.clear();
+  localTimes.set(key, instant);
+  return instant;
+}
+
+function londonInstant(d: IsoDate, hhmm: string): IsoInstant {
   const date = parseDate(d);
   const m = typeof hhmm === 'string' ? HH_MM.exec(hhmm) : null;
   if (!m) throw new CalendarInputError(`time must be HH:mm (00:00-23:59), got ${JSON.stringify(hhmm)}`);

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { DateTime } from 'luxon';
 import { ENGLAND_AND_WALES, Weekday, createCalendar } from '../../../activities/policy/calendar/calendar';
 
 const cal = createCalendar(ENGLAND_AND_WALES);
@@ -201,6 +202,44 @@ describe('instant properties', () => {
       fc.property(londonDate, hhmm, fc.integer({ min: -1000, max: 1000 }), (d, t, h) => {
         const start = cal.atLocalTime(d, t);
         return Date.parse(cal.addHours(start, h)) - Date.parse(start) === h * 3_600_000;
+      }),
+      RUNS,
+    );
+  });
+});
+
+// The calendar reads dates in UTC and keeps the London times it has found; the oracle here is luxon
+// in Europe/London itself, computed afresh each time.
+describe('agreement with luxon in Europe/London', () => {
+  const inLondon = (d: string) => DateTime.fromISO(d, { zone: 'Europe/London' });
+  const hhmm = fc
+    .tuple(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 }))
+    .map(([h, m]) => `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`);
+
+  it('date arithmetic and weekdays are those of London dates', () => {
+    fc.assert(
+      fc.property(anyDate, fc.integer({ min: -800, max: 800 }), fc.integer({ min: -40, max: 40 }), (d, days, months) => {
+        const london = inLondon(d);
+        return (
+          cal.addDays(d, days) === london.plus({ days }).toISODate() &&
+          cal.addMonths(d, months) === london.plus({ months }).toISODate() &&
+          cal.addYears(d, months) === london.plus({ years: months }).toISODate() &&
+          cal.weekdayOf(d) === ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'][london.weekday - 1]
+        );
+      }),
+      RUNS,
+    );
+  });
+
+  it('a London wall-clock time is the same instant asked once or again', () => {
+    const clockChangeDay = fc.constantFrom('2026-03-29', '2026-10-25', '2027-03-28', '2027-10-31', '2031-03-30', '2031-10-26');
+    fc.assert(
+      fc.property(fc.oneof(clockChangeDay, dateBetween('1990-01-01', '2060-12-31')), hhmm, (d, t) => {
+        const [hour, minute] = t.split(':').map(Number);
+        const dt = DateTime.fromObject({ ...inLondon(d).toObject(), hour, minute }, { zone: 'Europe/London' });
+        const earlier = dt.minus({ hours: 1 });
+        const expected = (earlier.hour === hour && earlier.minute === minute && earlier.day === dt.day ? earlier : dt).toUTC().toISO();
+        return cal.atLocalTime(d, t) === expected && cal.atLocalTime(d, t) === expected;
       }),
       RUNS,
     );
