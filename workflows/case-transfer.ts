@@ -131,7 +131,8 @@ export async function caseTransfer(input: CaseTransferInput): Promise<TransferSt
   // Held by the start and by every step: steps apply one at a time, each to the committed model.
   let busy = !continued;
 
-  async function perform(r: Request): Promise<unknown> {
+  // Not async: the local activity's own promise is awaited, with no wrapper promise around it.
+  function perform(r: Request): Promise<unknown> {
     switch (r.kind) {
       case 'firstSchedule':
         return policy.firstSchedule(r.input);
@@ -325,6 +326,11 @@ export async function caseTransfer(input: CaseTransferInput): Promise<TransferSt
     return [];
   }
 
+  function settled(channel: Channel, batch: TransferEventMessage[]): void {
+    outbox[channel].splice(0, batch.length);
+    delivering[channel] = false;
+  }
+
   async function settleChannel(channel: Channel, batch: TransferEventMessage[], tried?: FirstTry): Promise<void> {
     try {
       const failed = await afterFirstTry(channel, batch, tried);
@@ -333,8 +339,7 @@ export async function caseTransfer(input: CaseTransferInput): Promise<TransferSt
     } catch (err) {
       await recordFailures(channel, batch.map((message) => ({ message, error: causeChain(err) })));
     }
-    outbox[channel].splice(0, batch.length);
-    delivering[channel] = false;
+    settled(channel, batch);
   }
 
   // The webhook (and audit log) gets every message, what queued while one delivery ran going in the
@@ -348,7 +353,15 @@ export async function caseTransfer(input: CaseTransferInput): Promise<TransferSt
     } catch {
       // The first try itself did not finish (its 3 s ran out): every channel goes on to its retrying activity.
     }
-    await Promise.all(channels.map((c) => settleChannel(c, batches.get(c)!, tried[c])));
+    // The usual case, a channel delivered whole at its first try, settles at once: every promise a
+    // workflow makes costs a stack trace the SDK keeps for `__stack_trace`, and this runs per event.
+    const rest: Channel[] = [];
+    for (const c of channels) {
+      const t = tried[c];
+      if (t?.delivered && t.failed.length === 0) settled(c, batches.get(c)!);
+      else rest.push(c);
+    }
+    if (rest.length) await Promise.all(rest.map((c) => settleChannel(c, batches.get(c)!, tried[c])));
   }
 
   // One loop starts every delivery, and only from a condition, so only once an activation's jobs
