@@ -1,5 +1,6 @@
 // The part of a policy the workflow keeps in its state, fetched once at start so that later edits
 // to the policy data never change a running transfer's decisions.
+import { frozen } from '../../workflows/contract';
 import type { PinnedPolicy, PolicyDigest } from '../../workflows/definitions';
 import { findKind } from './schedule';
 import type { Policy } from './types';
@@ -75,21 +76,13 @@ export function pinnedPolicy(policy: Policy, kindId: string): PinnedPolicy {
   let byKind = pinnedCopies.get(policy);
   if (!byKind) pinnedCopies.set(policy, (byKind = new Map()));
   let pinned = byKind.get(kindId);
-  if (!pinned) byKind.set(kindId, (pinned = deepFreeze(narrowed(policy, kindId))));
+  if (!pinned) byKind.set(kindId, (pinned = frozen(narrowed(policy, kindId))));
   return pinned;
 }
 
 // A loaded policy never changes, so its narrowed copy for a kind is made once (every start asks for
 // one) and shared, frozen so that no caller can change it under another.
 const pinnedCopies = new WeakMap<Policy, Map<string, PinnedPolicy>>();
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
-}
 
 function narrowed(policy: Policy, kindId: string): PinnedPolicy {
   const kind = findKind(policy, kindId);

@@ -3,8 +3,8 @@
 // new version is read by a local activity, pinned in the model in place of the old one, and the
 // transfer is rescheduled under it through the normal step machinery; the step is audited and
 // published like every other.
-import type { MigratePolicyInput, PolicyDigest } from '../contract';
-import { frozen, isReady, isTerminal, type TransferModel } from './model';
+import { frozen, type MigratePolicyInput, type PolicyDigest } from '../contract';
+import { isReady, isTerminal, type TransferModel } from './model';
 import { Refusal, reschedule, type Asks } from './requests';
 
 const VERSION_RE = /^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$/;

@@ -115,14 +115,6 @@ export function draft(model: TransferModel): TransferModel {
   return copy;
 }
 
-/** Freezes an answer the model keeps whole (a digest, a schedule), so that a change in place throws. */
-export function frozen<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    for (const v of Object.values(value)) frozen(v);
-    Object.freeze(value);
-  }
-  return value;
-}
 
 export const isReady = (m: TransferModel) => m.digest !== undefined && m.transfer.history.length > 0;
 export const isTerminal = (m: TransferModel) => TERMINAL_STATUSES.includes(m.transfer.status);

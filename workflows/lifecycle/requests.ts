@@ -4,6 +4,7 @@
 // Also the schedule bookkeeping every step shares: merging a new schedule into the model, meeting
 // deadlines and raising escalations.
 import {
+  frozen,
   lowestOnLadder,
   type AuthorityId,
   type DeadlineSpec,
@@ -17,7 +18,7 @@ import {
   type ScheduleFacts,
   type Side,
 } from '../contract';
-import { allocationPending, frozen, specFor, type CompletionTerms, type TransferModel } from './model';
+import { allocationPending, specFor, type CompletionTerms, type TransferModel } from './model';
 
 export type Request =
   | { kind: 'firstSchedule'; input: { authority: AuthorityId; kind: string; facts: ScheduleFacts } }
