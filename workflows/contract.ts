@@ -527,7 +527,6 @@ export const FailureTypes = {
   Busy: 'TransferBusy',
 } as const;
 
-/** Every message down an error's cause chain (the last attempt's own error, not only a timeout): what a failed delivery records. */
 /**
  * Freezes a value all the way down, so that a change in place throws: an answer the model keeps
  * whole (a digest, a schedule), or a copy shared by every caller (a loaded policy's pinned copy).
@@ -540,6 +539,7 @@ export function frozen<T>(value: T): T {
   return value;
 }
 
+/** Every message down an error's cause chain (the last attempt's own error, not only a timeout): what a failed delivery records. */
 export function causeChain(err: unknown): string {
   const parts: string[] = [];
   for (let cur: unknown = err; cur instanceof Error && parts.length < 5; cur = cur.cause) parts.push(cur.message);

@@ -115,7 +115,6 @@ export function draft(model: TransferModel): TransferModel {
   return copy;
 }
 
-
 export const isReady = (m: TransferModel) => m.digest !== undefined && m.transfer.history.length > 0;
 export const isTerminal = (m: TransferModel) => TERMINAL_STATUSES.includes(m.transfer.status);
 export const isCompleted = (m: TransferModel) => COMPLETED_STATUSES.includes(m.transfer.status);
