@@ -1,13 +1,15 @@
 // npm run bench: measures, and reports as numbers (never asserts),
 //   1. the schedule engine: schedules computed per second, per authority;
 //   2. on one real dev server, side by side: the 15-step lifecycle (a) through the HTTP API, (b) on
-//      the same workflow through the raw client, (c) on the bench's floor workflow; each with the
-//      email and webhook channels pointed at local sinks, then with them off (bench/lifecycle.ts);
+//      the same workflow through the raw client, (c) on the bench's floor workflow, and (d) on the floor
+//      taking one local activity per message (what trying each message's deliveries in its own
+//      workflow task costs at least); each with the email and webhook channels pointed at local
+//      sinks, then with them off (bench/lifecycle.ts);
 //   3. one worker process with many open transfers: time to process their starts, memory, and an
 //      update on a transfer evicted from the cache (bench/open-transfers.ts).
 // Sizes are for a 2-core machine: BENCH_LIFECYCLES (60), BENCH_CONCURRENCY (8), BENCH_OPEN (10000),
 // BENCH_CACHE (100, the worker's configured default); BENCH_ONLY=engine,lifecycle,open picks phases,
-// BENCH_PATHS=a,b,c and BENCH_SINKS=on,off the lifecycle's paths and sink settings (for profiling);
+// BENCH_PATHS=a,b,c,d and BENCH_SINKS=on,off the lifecycle's paths and sink settings (for profiling);
 // BENCH_WORKER_PROCESS=1 runs the lifecycle's workers in a process of their own, as compose runs the
 // worker apart from the API (else they share this process, as `npm start` runs them).
 import { fork } from 'node:child_process';
@@ -44,7 +46,7 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const OPEN = Number(process.env.BENCH_OPEN ?? 10_000);
 const CACHE = Number(process.env.BENCH_CACHE ?? 100);
 const PHASES = new Set((process.env.BENCH_ONLY ?? 'engine,lifecycle,open').split(','));
-const PATHS = new Set((process.env.BENCH_PATHS ?? 'a,b,c').split(','));
+const PATHS = new Set((process.env.BENCH_PATHS ?? 'a,b,c,d').split(','));
 const SINKS = (process.env.BENCH_SINKS ?? 'on,off').split(',').filter((x): x is 'on' | 'off' => x === 'on' || x === 'off');
 /** The sinks' settings, the same whether the worker runs in this process or in its own. */
 const SINK_WEBHOOK_SECRET = 'bench-webhook-secret-0123456789';
@@ -206,7 +208,7 @@ async function lifecycleBench(env: TestWorkflowEnvironment, native: NativeConnec
     .schedule({ request: lifecycleRequest(today, trigger), decidedOn: today, notifiedOn: today, heldDays: 0 })
     .checklist.map((c) => c.itemId);
   const steps = lifecycleSteps(today, checklist);
-  const drivers = [await httpDriver(`http://127.0.0.1:${api.port}`), rawDriver(client), floorDriver(client, FLOOR_QUEUE)].filter((d) => PATHS.has(d.name[0]));
+  const drivers = [await httpDriver(`http://127.0.0.1:${api.port}`), rawDriver(client), floorDriver(client, FLOOR_QUEUE), floorDriver(client, FLOOR_QUEUE, true)].filter((d) => PATHS.has(d.name[0]));
   const results: { sinks: string; r: LifecycleResult }[] = [];
   try {
     for (const sinks of SINKS) {
@@ -241,19 +243,23 @@ async function lifecycleBench(env: TestWorkflowEnvironment, native: NativeConnec
   console.log(`${'sinks  path'.padEnd(37)} ${'tr/s'.padStart(7)} ${'p50ms'.padStart(6)} ${'p99ms'.padStart(6)} ${'events'.padStart(7)} ${'hist KB'.padStart(8)} ${'actions'.padStart(8)} ${'cpu ms'.padStart(7)} ${'srv ms'.padStart(7)}`);
   for (const { sinks, r } of results) console.log(`${sinks.padEnd(6)} ${row(r)}`);
   for (const sinks of SINKS) {
-    const [a, b, c] = results.filter((x) => x.sinks === sinks).map((x) => x.r);
-    if (!a || !b || !c) continue;
-    console.log(
-      `ratios, sinks ${sinks}: a/c ${(a.perSecond / c.perSecond).toFixed(2)}, b/c ${(b.perSecond / c.perSecond).toFixed(2)} (transfers/s); ` +
-        `p99 a/c ${(a.p99 / c.p99).toFixed(2)}, b/c ${(b.p99 / c.p99).toFixed(2)}`,
-    );
+    const of = (path: string) => results.find((x) => x.sinks === sinks && x.r.driver.startsWith(`${path}.`))?.r;
+    const [a, b] = [of('a'), of('b')];
+    if (!a || !b) continue;
+    for (const [name, floor] of [['c', of('c')], ['d', of('d')]] as const) {
+      if (!floor) continue;
+      console.log(
+        `ratios, sinks ${sinks}: a/${name} ${(a.perSecond / floor.perSecond).toFixed(2)}, b/${name} ${(b.perSecond / floor.perSecond).toFixed(2)} (transfers/s); ` +
+          `p99 a/${name} ${(a.p99 / floor.p99).toFixed(2)}, b/${name} ${(b.p99 / floor.p99).toFixed(2)}`,
+      );
+    }
   }
   console.log(`sinks received: ${mail.received()} emails, ${webhook.received()} webhook posts`);
   for (const { sinks, r } of results) {
     const steps = r.bySteps.slice(0, 4).map((x) => `${x.step} ${x.p50.toFixed(0)}/${x.p99.toFixed(0)}`).join(', ');
     console.log(`slowest steps (p50/p99 ms), sinks ${sinks}, ${r.driver}: ${steps}`);
   }
-  for (const { sinks, r } of results.filter((x) => !x.r.driver.startsWith('c.'))) {
+  for (const { sinks, r } of results.filter((x) => !/^[cd]\./.test(x.r.driver))) {
     const top = Object.entries(r.history.bytesByType).sort((x, y) => y[1] - x[1]).slice(0, 6);
     console.log(`history KB by event type, sinks ${sinks}, ${r.driver}: ${top.map(([t, b]) => `${t} ${(b / 1024).toFixed(1)}`).join(', ')}`);
   }

@@ -1,17 +1,33 @@
 // The engine's floor: a workflow that takes the lifecycle's messages and does nothing else, so the
 // bench can show what the case-transfer workflow's own per-event work costs on top of Temporal's.
-import { condition, defineUpdate, setHandler } from '@temporalio/workflow';
+// Its twin takes one local activity per message (which does nothing): the least a workflow pays
+// that tries each message's deliveries in that message's own workflow task, as the transfers do.
+import { allHandlersFinished, condition, defineUpdate, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 
 export const floorEvent = defineUpdate<number, [string]>('event');
 
+export interface FloorActivities {
+  floorFirstTry(name: string): Promise<string>;
+}
+const { floorFirstTry } = proxyLocalActivities<FloorActivities>({ startToCloseTimeout: '3s' });
+
 export async function floorTransfer(lastEvent: string): Promise<number> {
+  return takeMessages(lastEvent, false);
+}
+
+export async function floorTransferWithLocalActivity(lastEvent: string): Promise<number> {
+  return takeMessages(lastEvent, true);
+}
+
+async function takeMessages(lastEvent: string, localActivity: boolean): Promise<number> {
   let seen = 0;
   let done = false;
-  setHandler(floorEvent, (name) => {
+  setHandler(floorEvent, async (name) => {
     seen += 1;
     if (name === lastEvent) done = true;
+    if (localActivity) await floorFirstTry(name);
     return seen;
   });
-  await condition(() => done);
+  await condition(() => done && allHandlersFinished());
   return seen;
 }

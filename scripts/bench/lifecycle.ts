@@ -122,12 +122,13 @@ export function rawDriver(client: Client): Driver {
   };
 }
 
-export function floorDriver(client: Client, taskQueue: string): Driver {
+/** (c) the floor; (d) with `localActivity`, the floor taking one local activity per message. */
+export function floorDriver(client: Client, taskQueue: string, localActivity = false): Driver {
   return {
-    name: 'c. raw client, floor workflow',
+    name: localActivity ? 'd. floor + one local activity' : 'c. raw client, floor workflow',
     async start(request) {
-      const handle = await client.workflow.start('floorTransfer', {
-        workflowId: `floor-${request.transferId}`,
+      const handle = await client.workflow.start(localActivity ? 'floorTransferWithLocalActivity' : 'floorTransfer', {
+        workflowId: `${localActivity ? 'floor-la' : 'floor'}-${request.transferId}`,
         taskQueue,
         args: ['meeting:held'],
       });
