@@ -12,22 +12,31 @@ export interface FloorActivities {
 const { floorFirstTry } = proxyLocalActivities<FloorActivities>({ startToCloseTimeout: '3s' });
 
 export async function floorTransfer(lastEvent: string): Promise<number> {
-  return takeMessages(lastEvent, false);
+  return takeMessages(lastEvent);
 }
 
 export async function floorTransferWithLocalActivity(lastEvent: string): Promise<number> {
-  return takeMessages(lastEvent, true);
+  return takeMessages(lastEvent, floorFirstTry);
 }
 
-async function takeMessages(lastEvent: string, localActivity: boolean): Promise<number> {
+/** The floor's own handler stays synchronous: (c) pays no promise per message that (d) adds. */
+async function takeMessages(lastEvent: string, firstTry?: (name: string) => Promise<string>): Promise<number> {
   let seen = 0;
   let done = false;
-  setHandler(floorEvent, async (name) => {
+  const take = (name: string) => {
     seen += 1;
     if (name === lastEvent) done = true;
-    if (localActivity) await floorFirstTry(name);
     return seen;
-  });
+  };
+  if (firstTry) {
+    setHandler(floorEvent, async (name) => {
+      const n = take(name);
+      await firstTry(name);
+      return n;
+    });
+  } else {
+    setHandler(floorEvent, take);
+  }
   await condition(() => done && allHandlersFinished());
   return seen;
 }
