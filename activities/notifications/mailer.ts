@@ -1,6 +1,6 @@
-// Sends the notices of one published step over SMTP, one message per notice and recipient, each
-// with a Message-ID derived from (workflowId, sequence, notice, recipient): a retried activity sends
-// the same ids again, which mail systems and the catcher can deduplicate.
+// Sends the notices of one published step over SMTP, one message per notice addressed to all its
+// recipients, each with a Message-ID derived from (workflowId, sequence, notice): a retried activity
+// sends the same ids again, which mail systems and the catcher can deduplicate.
 import { createHash } from 'node:crypto';
 import { createTransport, type NodemailerError, type SendMailOptions, type Transporter } from 'nodemailer';
 import type { TransferEventMessage } from '../../workflows/definitions';
@@ -9,7 +9,7 @@ import { permanentDeliveryError } from './errors';
 import type { MailSettings } from './settings';
 
 export interface SendResult {
-  /** Messages the SMTP server accepted. */
+  /** Recipients the SMTP server accepted a message for. */
   sent: number;
   /** Recipients left out because they have no email address. */
   skipped: number;
@@ -36,8 +36,8 @@ export function parseMailbox(from: string): { name?: string; email: string } {
   return { email: from.trim() };
 }
 
-export function idempotencyKey(message: Pick<TransferEventMessage, 'workflowId' | 'sequence'>, notice: Pick<Notice, 'key'>, email: string): string {
-  return `${message.workflowId}:${message.sequence}:${notice.key}:${email.trim().toLowerCase()}`;
+export function idempotencyKey(message: Pick<TransferEventMessage, 'workflowId' | 'sequence'>, notice: Pick<Notice, 'key'>): string {
+  return `${message.workflowId}:${message.sequence}:${notice.key}`;
 }
 
 export function messageIdFor(key: string, from: string): string {
@@ -94,25 +94,31 @@ export async function sendNotifications(settings: MailSettings, message: Transfe
   if (notices.length === 0) return result;
 
   const permanent: string[] = [];
-  const outgoing: { notice: Notice; to: { name?: string; address: string } }[] = [];
+  const outgoing: { notice: Notice; to: { name?: string; address: string }[] }[] = [];
   for (const notice of notices) {
     const withEmail = notice.recipients.filter((p) => p.email?.trim());
     result.skipped += notice.recipients.length - withEmail.length;
     if (withEmail.length === 0) permanent.push(`${notice.key}: no recipient has an email address`);
-    for (const p of withEmail) outgoing.push({ notice, to: { name: p.name, address: p.email!.trim() } });
+    else outgoing.push({ notice, to: withEmail.map((p) => ({ name: p.name, address: p.email!.trim() })) });
   }
 
   let transient: string | undefined;
+  const refused = (notice: Notice, err: NodemailerError) => {
+    const why = `${notice.key}${err.recipient ? ` to ${err.recipient}` : ''}: ${describe(err)}`;
+    if (classifySmtpError(err) === 'permanent') permanent.push(why);
+    else transient ??= why;
+  };
   if (outgoing.length > 0) {
     const transport = transportFor(settings);
-    // Sent side by side over the pool's sessions. A transient failure fails the activity, and its
-    // retry sends every message again under the same ids.
-    const outcomes = await Promise.all(
+    // The notices go side by side over the pool's sessions. The server answers each recipient of a
+    // message on its own: those it refuses are failures, the others have their mail. A transient
+    // failure fails the activity, and its retry sends every message again under the same ids.
+    await Promise.all(
       outgoing.map(async ({ notice, to }) => {
-        const key = idempotencyKey(message, notice, to.address);
+        const key = idempotencyKey(message, notice);
         const mail: SendMailOptions = {
           from: settings.from,
-          to: to.name ? { name: to.name, address: to.address } : to.address,
+          to: to.map((m) => (m.name ? { name: m.name, address: m.address } : m.address)),
           subject: notice.subject,
           text: notice.text,
           html: notice.html,
@@ -126,18 +132,16 @@ export async function sendNotifications(settings: MailSettings, message: Transfe
             : undefined,
         };
         try {
-          await transport.sendMail(mail);
-          return { sent: true as const };
+          const info = (await transport.sendMail(mail)) as { accepted?: unknown[]; rejectedErrors?: NodemailerError[] };
+          result.sent += info.accepted?.length ?? 0;
+          for (const err of info.rejectedErrors ?? []) refused(notice, err);
         } catch (err) {
-          return { sent: false as const, outcome: classifySmtpError(err), why: `${notice.key} to ${to.address}: ${describe(err)}` };
+          const e = err as NodemailerError;
+          if (e?.rejectedErrors?.length) for (const one of e.rejectedErrors) refused(notice, one);
+          else refused(notice, e);
         }
       }),
     );
-    for (const o of outcomes) {
-      if (o.sent) result.sent += 1;
-      else if (o.outcome === 'permanent') permanent.push(o.why);
-      else transient ??= o.why;
-    }
   }
 
   const tally = `${result.sent} sent, ${result.skipped} without an email address`;
