@@ -18,6 +18,8 @@ export interface DevOidcOptions {
 export interface DevOidcProvider {
   issuer: string;
   stop: () => Promise<void>;
+  /** Settles when the provider's process ends, whether stopped or not: with its code, or its signal. */
+  exited: Promise<string>;
 }
 
 export const DEV_CLIENT_SECRET = 'dev-client-secret-not-for-production';
@@ -38,6 +40,7 @@ export function startDevOidcProvider(opts: DevOidcOptions): Promise<DevOidcProvi
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? `code ${code}`)));
   // If this process ends without stopping it, the provider must not outlive it.
   process.once('exit', () => child.exitCode === null && child.kill('SIGKILL'));
   const stop = () =>
@@ -60,7 +63,7 @@ export function startDevOidcProvider(opts: DevOidcOptions): Promise<DevOidcProvi
       const m = /"issuer":"([^"]+)"/.exec(out);
       if (m) {
         clearTimeout(timer);
-        resolve({ issuer: m[1], stop });
+        resolve({ issuer: m[1], stop, exited });
       }
     });
     child.once('exit', (code) => {

@@ -190,6 +190,10 @@ async function main(): Promise<void> {
     config = { ...config, OIDC_ISSUER_URL: devOidc.issuer, OIDC_CLIENT_SECRET: DEV_CLIENT_SECRET, SESSION_SECRET: config.SESSION_SECRET ?? randomBytes(32).toString('base64url') };
     const provider = devOidc;
     running.push({ name: 'local OpenID provider', stop: () => provider.stop() });
+    // Like the dev server: a part that dies on its own stops the rest, rather than leave sign-in broken.
+    void provider.exited.then((how) => {
+      if (!stopping) void stopAll(`the local OpenID provider exited (${how})`, 1);
+    });
   }
 
   Runtime.install({ shutdownSignals: [], telemetryOptions: workerTelemetry(config.WORKER_METRICS_ADDRESS) });

@@ -53,20 +53,35 @@ async function launch(command: string, args: string[]): Promise<Started> {
   return { child, ports, output: () => output, exited, dir };
 }
 
-/** The pids of a process's descendants, found through ps (the dev server is in its own group). */
-function descendants(pid: number): number[] {
-  const table = spawnSync('ps', ['-e', '-o', 'pid=,ppid='], { encoding: 'utf8' }).stdout.trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number));
-  const found: number[] = [];
+/** A process's descendants (the dev server is in its own group), found through ps, with their command lines. */
+function descendants(pid: number): { pid: number; args: string }[] {
+  const table = spawnSync('ps', ['-e', '-o', 'pid=,ppid=,args='], { encoding: 'utf8' })
+    .stdout.trim()
+    .split('\n')
+    .map((line) => {
+      const [, p, pp, args] = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line) ?? [];
+      return { pid: Number(p), ppid: Number(pp), args: args ?? '' };
+    });
+  const found: { pid: number; args: string }[] = [];
   const walk = (parent: number) => {
-    for (const [p, pp] of table) {
-      if (pp !== parent) continue;
-      found.push(p);
-      walk(p);
+    for (const row of table) {
+      if (row.ppid !== parent) continue;
+      found.push({ pid: row.pid, args: row.args });
+      walk(row.pid);
     }
   };
   walk(pid);
   return found;
 }
+
+/** Chosen by command line, not by position: pids wrap, so the first child need not be the oldest. */
+function descendant(pid: number, command: RegExp): number {
+  const match = descendants(pid).filter((d) => command.test(d.args));
+  expect(match).toHaveLength(1);
+  return match[0].pid;
+}
+
+const everything = (pid: number) => [pid, ...descendants(pid).map((d) => d.pid)];
 
 const alive = (pid: number) => {
   try {
@@ -109,7 +124,7 @@ function expectOrderedStop(output: string) {
 test('SIGTERM to `npm start` itself: everything stops in order, nothing left, no connection errors', async () => {
   // npm runs the prestart build too, so lib/ is fresh for the tests below.
   const built = await launch('npm', ['start']);
-  const pids = [built.child.pid!, ...descendants(built.child.pid!)];
+  const pids = everything(built.child.pid!);
   expect(pids.length).toBeGreaterThanOrEqual(3); // npm, node, temporal: no shell in between
   process.kill(built.child.pid!, 'SIGTERM');
   await expectAllGone(built, pids);
@@ -119,7 +134,7 @@ test('SIGTERM to `npm start` itself: everything stops in order, nothing left, no
 
 test('Ctrl-C (SIGINT to the whole process group): the Temporal server still outlives the worker\'s drain', async () => {
   const started = await launch(process.execPath, ['lib/scripts/start.js']);
-  const pids = [started.child.pid!, ...descendants(started.child.pid!)];
+  const pids = everything(started.child.pid!);
   process.kill(-started.child.pid!, 'SIGINT');
   expect(await expectAllGone(started, pids)).toBe(0);
   expectOrderedStop(started.output());
@@ -128,11 +143,18 @@ test('Ctrl-C (SIGINT to the whole process group): the Temporal server still outl
 
 test('SIGTERM to the Temporal dev server: the worker and the API stop too, with a failure code', async () => {
   const started = await launch(process.execPath, ['lib/scripts/start.js']);
-  const pids = [started.child.pid!, ...descendants(started.child.pid!)];
-  const server = descendants(started.child.pid!)[0];
-  expect(server).toBeDefined();
-  process.kill(server, 'SIGTERM');
+  const pids = everything(started.child.pid!);
+  process.kill(descendant(started.child.pid!, /temporal server start-dev/), 'SIGTERM');
   expect(await expectAllGone(started, pids)).toBe(1);
   expect(started.output()).toMatch(/the Temporal dev server exited/);
   expect(started.output()).toContain('[start] stopped');
+}, 300_000);
+
+test('the local OpenID provider dying: everything else stops too, with a failure code', async () => {
+  const started = await launch(process.execPath, ['lib/scripts/start.js']);
+  const pids = everything(started.child.pid!);
+  process.kill(descendant(started.child.pid!, /dev-oidc-provider\.mjs/), 'SIGTERM');
+  expect(await expectAllGone(started, pids)).toBe(1);
+  expect(started.output()).toMatch(/the local OpenID provider exited \(code 0\)/);
+  expectOrderedStop(started.output());
 }, 300_000);
