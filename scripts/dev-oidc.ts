@@ -2,6 +2,7 @@
 // process) for `npm start` and the browser tests, and waits until it has printed its issuer.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { exitOf } from './child-exit';
 import { ROOT } from './dev-secret';
 
 export interface DevOidcOptions {
@@ -40,7 +41,7 @@ export function startDevOidcProvider(opts: DevOidcOptions): Promise<DevOidcProvi
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? `code ${code}`)));
+  const exited = exitOf(child);
   // If this process ends without stopping it, the provider must not outlive it.
   process.once('exit', () => child.exitCode === null && child.kill('SIGKILL'));
   const stop = () =>
@@ -66,9 +67,9 @@ export function startDevOidcProvider(opts: DevOidcOptions): Promise<DevOidcProvi
         resolve({ issuer: m[1], stop, exited });
       }
     });
-    child.once('exit', (code) => {
+    void exited.then((how) => {
       clearTimeout(timer);
-      reject(new Error(`the local OpenID provider exited (code ${code}): ${err.trim()}`));
+      reject(new Error(`the local OpenID provider exited (${how}): ${err.trim()}`));
     });
   });
 }

@@ -20,6 +20,7 @@ import { randomBytes } from 'node:crypto';
 import { publicBaseUrl } from '../activities/notifications/settings';
 import { devPayloadKeys, devSecret, ROOT } from './dev-secret';
 import { DEV_CLIENT_SECRET, startDevOidcProvider, type DevOidcProvider } from './dev-oidc';
+import { exitOf } from './child-exit';
 
 function temporalBinary(): string {
   const local = path.join(ROOT, '.tools', 'bin', 'temporal');
@@ -103,6 +104,11 @@ function stopAll(reason: string, exitCode = 0): Promise<void> {
   })());
 }
 
+/** A part that ends on its own stops the rest, with a failure code; one stopped by stopAll is already stopping. */
+function stopIfItEnds(name: string, ended: Promise<string>): void {
+  void ended.then((how) => stopAll(`the ${name} exited (${how})`, 1));
+}
+
 function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise<void>((resolve) => {
@@ -152,9 +158,7 @@ async function main(): Promise<void> {
     running.push({ name: 'Temporal dev server', stop: () => stopChild(child) });
     // If this process exits without stopping it (an uncaught error), the server must not outlive it.
     process.on('exit', () => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'));
-    child.once('exit', (code, signal) => {
-      if (!stopping) void stopAll(`the Temporal dev server exited (${signal ?? `code ${code}`})`, 1);
-    });
+    stopIfItEnds('Temporal dev server', exitOf(child));
     await waitForServer(address, child);
     setRetention(config, address, temporal.namespace);
   }
@@ -190,10 +194,7 @@ async function main(): Promise<void> {
     config = { ...config, OIDC_ISSUER_URL: devOidc.issuer, OIDC_CLIENT_SECRET: DEV_CLIENT_SECRET, SESSION_SECRET: config.SESSION_SECRET ?? randomBytes(32).toString('base64url') };
     const provider = devOidc;
     running.push({ name: 'local OpenID provider', stop: () => provider.stop() });
-    // Like the dev server: a part that dies on its own stops the rest, rather than leave sign-in broken.
-    void provider.exited.then((how) => {
-      if (!stopping) void stopAll(`the local OpenID provider exited (${how})`, 1);
-    });
+    stopIfItEnds('local OpenID provider', provider.exited);
   }
 
   Runtime.install({ shutdownSignals: [], telemetryOptions: workerTelemetry(config.WORKER_METRICS_ADDRESS) });
