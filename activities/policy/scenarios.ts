@@ -5,6 +5,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { Child, Schedule, ScheduleFacts, TransferRequest } from '../../workflows/definitions';
 import type { Calendar } from './calendar/calendar';
+import { triggerEvents } from './digest';
 import { ScheduleEngine } from './schedule';
 import type { Policy } from './schema';
 
@@ -157,8 +158,22 @@ function request(policy: Policy, given: Given): TransferRequest {
         receiving: [{ id: 'tm-2', role: 'team-manager' }, { id: 'sm-2', role: 'service-manager' }, { id: 'hos-2', role: 'head-of-service' }],
       },
     },
-    trigger: given.trigger ?? { event: 'trigger', date: '2027-01-04' },
+    trigger: given.trigger ?? { event: triggerEvents(policy, kind)[0] ?? 'trigger', date: '2027-01-04' },
   } as TransferRequest;
+}
+
+/** A scenario starts its transfer as the API would: with a trigger event the kind knows. */
+function unknownTrigger(policy: Policy, given: Given): string | undefined {
+  if (!given.trigger) return undefined;
+  const kind = given.kind ?? policy.kinds.find((k) => !k.outOfScope)!.id;
+  let events: string[];
+  try {
+    events = triggerEvents(policy, kind);
+  } catch {
+    return undefined; // an unknown kind: the schedule says so
+  }
+  if (events.includes(given.trigger.event)) return undefined;
+  return `trigger.event ${given.trigger.event} is not a trigger event of a ${kind} transfer (one of ${events.join(', ') || 'none'}): the API would refuse this start`;
 }
 
 function merge(base: Given | undefined, over: Given | undefined): Given {
@@ -244,6 +259,8 @@ export function runScenarios(policy: Policy, calendar: Calendar, file: ScenarioF
     const failures = checks.flatMap((check, i) => {
       const label = checks.length > 1 ? `check ${i + 1}: ` : '';
       const given = merge(scenario.given, check.given);
+      const refused = unknownTrigger(policy, given);
+      if (refused) return [`${label}${refused}`];
       let schedule: Schedule | undefined;
       if (SCHEDULE_KEYS.some((k) => check.expect[k] !== undefined)) {
         try {

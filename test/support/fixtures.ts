@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { mintToken } from '../../api/auth';
 import type { AuthorityId, Child, TransferRequest } from '../../workflows/definitions';
+import { triggerEvents } from '../../activities/policy/digest';
+import { policiesFrom, type PolicyRegistry } from '../../activities/policy/registry';
 
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256-signing';
 
@@ -50,6 +52,17 @@ export async function tokenFor(sub: string, roles: string[], teams: string[] = [
 }
 
 /** A transfer of any authority's kind between two teams, with a three-rung ladder each side. */
+let shipped: PolicyRegistry | undefined;
+
+/** protocolTransfer for tests that start without the API: refuses a trigger event the API would refuse. */
+export function startableTransfer(authority: AuthorityId, kind: string, trigger: { event: string; date: string }, extra: Partial<TransferRequest> = {}): TransferRequest {
+  shipped ??= policiesFrom();
+  // A generated authority (not shipped) is the test's own to check.
+  const known = shipped.has(authority) ? triggerEvents(shipped.inForce(authority, '2026-12-01'), kind) : [trigger.event];
+  if (!known.includes(trigger.event)) throw new Error(`fixture: ${trigger.event} is not a trigger event of ${kind} (one of ${known.join(', ')})`);
+  return protocolTransfer(authority, kind, trigger, extra);
+}
+
 export function protocolTransfer(authority: AuthorityId, kind: string, trigger: { event: string; date: string }, extra: Partial<TransferRequest> = {}): TransferRequest {
   const children: Child[] = [{ ref: 'C-9', dateOfBirth: '2013-03-03', legalStatus: 's17', lookedAfter: false }];
   return {

@@ -1,6 +1,6 @@
 // Regressions found in review: each case failed before the lifecycle fixes.
 import type { Child } from '../../workflows/definitions';
-import { islingtonCinToCla, plusDays, protocolTransfer as transfer } from '../support/fixtures';
+import { islingtonCinToCla, plusDays, startableTransfer as transfer } from '../support/fixtures';
 import { calendar, timeSkippingSuite } from '../support/time-skipping';
 import { actors, eventually, signal, startTransfer, state, update } from '../support/workflow-driver';
 

@@ -12,7 +12,7 @@ import YAML from 'yaml';
 import { isPolicyFile, loadPolicyFolder, shippedPolicyDir } from '../../activities/policy/registry';
 import type { Policy } from '../../activities/policy/types';
 import { migratePolicyUpdate } from '../../workflows/definitions';
-import { protocolTransfer } from '../support/fixtures';
+import { startableTransfer } from '../support/fixtures';
 import { createWorker } from '../../worker/create-worker';
 import { createTimeSkippingEnv, TEST_KEY_RING, TEST_TASK_QUEUE } from '../support/temporal';
 import { calendar, envToday, sleepUntil } from '../support/time-skipping';
@@ -61,7 +61,7 @@ test('a running transfer keeps its start version across a policy change and a wo
   const today = await envToday(env);
   const file = path.join(dir, 'somerset.yaml');
   const original = YAML.parse(readFileSync(file, 'utf8')) as Policy;
-  const request = () => protocolTransfer('somerset', 'som-at-to-sg', { event: 'icpc', date: today });
+  const request = () => startableTransfer('somerset', 'som-at-to-sg', { event: 'icpc', date: today });
   const twoWeeks = (s: { deadlines: { rule: string; state: string; dueOn: string }[] }) =>
     s.deadlines.filter((d) => d.rule === 'T-SOM-02' && d.state === 'pending').map((d) => d.dueOn);
 
@@ -111,7 +111,7 @@ test('an operator migrates one running transfer to the version in force now: it 
   const shipped = shippedPolicyDir();
   for (const name of readdirSync(shipped).filter(isPolicyFile)) copyFileSync(path.join(shipped, name), path.join(own, name));
   const original = YAML.parse(readFileSync(path.join(own, 'somerset.yaml'), 'utf8')) as Policy;
-  const request = () => protocolTransfer('somerset', 'som-at-to-sg', { event: 'icpc', date: today });
+  const request = () => startableTransfer('somerset', 'som-at-to-sg', { event: 'icpc', date: today });
   const twoWeeks = (s: { deadlines: { rule: string; state: string; dueOn: string }[] }) =>
     s.deadlines.filter((d) => d.rule === 'T-SOM-02' && d.state === 'pending').map((d) => d.dueOn);
   try {

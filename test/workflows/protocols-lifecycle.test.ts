@@ -2,7 +2,7 @@
 // Dagenham) in the time-skipping server, with dates derived from the environment's clock.
 import { randomUUID } from 'node:crypto';
 import type { Child } from '../../workflows/definitions';
-import { protocolTransfer as transfer } from '../support/fixtures';
+import { startableTransfer as transfer } from '../support/fixtures';
 import { calendar, timeSkippingSuite } from '../support/time-skipping';
 import { actors, eventually, startTransfer, state, update } from '../support/workflow-driver';
 
@@ -106,7 +106,7 @@ test('Southwark: the CIN review completes the transfer; a remediation letter sta
 test('Unnamed authority: outstanding items do not delay the agreed date; they become deferred with a due date owned by the transferring manager', async () => {
   const today = await envToday();
   const agreed = calendar.addDays(today, 10);
-  const h = await startTransfer(suite.env.client, transfer('internal-v11', 'unn-ai-to-fsp-cin', { event: 'cin-6-months', date: today }), today);
+  const h = await startTransfer(suite.env.client, transfer('internal-v11', 'unn-ai-to-fsp-cin', { event: 'cin-six-months', date: today }), today);
   await update(h, 'decision', actors.transferringTm, { on: today, transferOn: agreed });
   const open = (await state(h)).checklist.filter((i) => i.state === 'open').map((i) => i.itemId);
   expect(open).toEqual(expect.arrayContaining(['unn-genogram-ecomap', 'unn-photo-of-child']));

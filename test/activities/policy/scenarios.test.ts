@@ -71,6 +71,16 @@ describe('the scenario runner', () => {
     expect(runScenarios(somerset, calendar, scenario)[0].failures).toEqual(['refusals: expected [], got ["T-SOM-06"]']);
   });
 
+  test('refuses a start the API would refuse: a trigger event the kind does not know', () => {
+    const scenario: ScenarioFile = {
+      authority: 'somerset',
+      scenarios: [{ id: 'X', title: 'a misspelt trigger', given: { kind: 'som-rereferral', trigger: { event: 're-refferal', date: '2027-03-01' } }, expect: { refusals: [] } }],
+    };
+    expect(runScenarios(somerset, calendar, scenario)[0].failures).toEqual([
+      expect.stringMatching(/^trigger\.event re-refferal is not a trigger event of a som-rereferral transfer \(one of re-referral\)/),
+    ]);
+  });
+
   test('refuses scenarios written for another authority', () => {
     expect(runScenarios(registry.inForce('islington', '2026-12-01'), calendar, file)[0].failures[0]).toMatch(/for somerset/);
   });

@@ -6,7 +6,7 @@ import type { TransferModel } from '../../../workflows/lifecycle/model';
 import type { Asks, Request } from '../../../workflows/lifecycle/requests';
 import { applyEvent, applyTimer, start, type StepResult } from '../../../workflows/lifecycle/step';
 import { nextTimer } from '../../../workflows/lifecycle/timers';
-import { protocolTransfer } from '../../support/fixtures';
+import { startableTransfer } from '../../support/fixtures';
 import { actors as driverActors } from '../../support/workflow-driver';
 
 export const activities = createActivities({ audit: () => undefined, mail: undefined, webhook: undefined });
@@ -49,7 +49,7 @@ export const actors = {
 };
 
 export function request(authority: TransferRequest['authority'], kind: string, trigger: { event: string; date: string }, extra: Partial<TransferRequest> = {}): TransferRequest {
-  return protocolTransfer(authority, kind, trigger, { transferId: 'test', ...extra });
+  return startableTransfer(authority, kind, trigger, { transferId: 'test', ...extra });
 }
 
 export async function started(req: TransferRequest, now = at(TODAY)): Promise<TransferModel> {
@@ -84,8 +84,8 @@ export const isl = (extra: Partial<TransferRequest> = {}) =>
 export const islNotified = (end = plus(TODAY, 30)) => started(isl({ notifiedOn: TODAY, windowEnd: end }));
 export const som = () => request('somerset', 'som-at-to-sg', { event: 'icpc', date: TODAY });
 export const swk = () => request('southwark', 'swk-ai-to-sfs-cin', { event: 'cin-review', date: plus(TODAY, 14) }, { notifiedOn: TODAY });
-export const unn = () => request('internal-v11', 'unn-ai-to-fsp-cin', { event: 'cin-6-months', date: TODAY });
-export const lbbd = (kind = 'lbbd-to-cic-longterm') =>
-  request('barking-dagenham', kind, { event: 'final-hearing', date: TODAY }, {
+export const unn = () => request('internal-v11', 'unn-ai-to-fsp-cin', { event: 'cin-six-months', date: TODAY });
+export const lbbd = (kind = 'lbbd-to-cic-longterm', event = 'final-hearing') =>
+  request('barking-dagenham', kind, { event, date: TODAY }, {
     children: [{ ref: 'C-7', dateOfBirth: '2012-02-02', legalStatus: 's31 care order', lookedAfter: true }],
   });

@@ -164,12 +164,12 @@ const ROWS: Record<string, () => Promise<void>> = {
     expect(again.transfer).toMatchObject({ status: 'notified', decidedOn: next });
   },
   async T18() {
-    const m = await started(lbbd('lbbd-transfer-in-cin'));
+    const m = await started(lbbd('lbbd-transfer-in-cin', 'transfer-in-request'));
     expect(m.transfer).toMatchObject({ status: 'blocked', blocked: { by: 'decision', rule: 'R-BLK-LBBD-TIN' } });
     expect(nextTimer(m)?.kind).not.toBe('completion');
   },
   async 'T18.leave'() {
-    const m = await apply(await started(lbbd('lbbd-transfer-in-cin')), 'decision', actors.receivingTm, { on: TODAY, transferOn: plus(TODAY, 7) });
+    const m = await apply(await started(lbbd('lbbd-transfer-in-cin', 'transfer-in-request')), 'decision', actors.receivingTm, { on: TODAY, transferOn: plus(TODAY, 7) });
     expect(m.transfer.blocked).toBeUndefined();
     expect(m.transfer.status).toBe('notified');
     const cp = [{ ref: 'PF-1', dateOfBirth: '2012-05-05', legalStatus: 's47', lookedAfter: false, facts: { cpPlan: true } }];

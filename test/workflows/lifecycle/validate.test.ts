@@ -30,7 +30,7 @@ beforeAll(async () => {
   models.escalated = await advance(models.notified, at(plus(TODAY, 4)));
   const hold = await apply(models.notified, 'exceptionRequest', actors.transferringTm, { exceptionId: 'h', kind: 'hold', reason: 'r' });
   models.onHold = await apply(await apply(hold, 'exceptionDecision', actors.transferringSm, { exceptionId: 'h', decision: 'approve' }), 'exceptionDecision', actors.receivingSm, { exceptionId: 'h', decision: 'approve' });
-  models.blocked = await started(lbbd('lbbd-transfer-in-cin'));
+  models.blocked = await started(lbbd('lbbd-transfer-in-cin', 'transfer-in-request'));
 });
 
 const system = { id: 'system', roles: [], sides: [], kind: 'system' } as Actor;
