@@ -133,7 +133,7 @@ export const EVENT_STEPS: { [E in EventName]: EventStep<E> } = {
     const trial = yield* tryFacts(m, { notifiedOn: payload.notifiedOn, windowEnd: payload.windowEnd ?? m.facts.windowEnd }, now);
     m.transfer.notifiedOn = payload.notifiedOn;
     if (payload.importantDates) m.facts.request = { ...m.facts.request, importantDates: payload.importantDates };
-    go(m, 'T3', now);
+    if (!go(m, 'T3', now)) go(m, 'T3.after-decision', now);
     yield* reschedule(m, now, { trial });
     meetDeadlines(m, now, 'notification', undefined, payload.notifiedOn);
     return `notified on ${payload.notifiedOn}`;

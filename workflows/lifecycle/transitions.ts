@@ -40,6 +40,15 @@ export const TRANSITIONS: readonly Transition[] = [
     to: (m) => (m.transfer.people.receivingSocialWorker ? 'preparing' : 'notified'),
     source: '001 ¶11; 002 §2 b5; 004 §3.1',
   },
+  // A forum's decision can come before the written notice (Southwark's PGL decides, then the notice
+  // goes): the notice is still recorded, and the clocks counted from it start; the status stays.
+  {
+    id: 'T3.after-decision',
+    from: ['notified', 'acknowledged', 'preparing', 'blocked'],
+    on: 'notification (after a forum decision)',
+    to: (m) => m.transfer.status,
+    source: '004 §3.1, §3.2',
+  },
   { id: 'T4', from: ['notified'], on: 'acknowledgement', to: 'acknowledged', source: '000 §9, §10, fn3' },
   { id: 'T5', from: PREPARING_ENTRY, on: 'allocation', to: 'preparing', source: '000 §9; 001 ¶11' },
   // [IMPL] Work on the checklist or a scheduled meeting also enters PREPARING (DOMAIN §3.2).

@@ -86,7 +86,11 @@ function check(m: TransferModel, name: EventName, env: EventEnvelope<unknown>): 
     case 'notification':
       requireDate(p.notifiedOn, 'notifiedOn');
       if (p.windowEnd !== undefined) requireDate(p.windowEnd, 'windowEnd');
-      if (s.status !== 'identified') invalid(`the transfer was already notified (status ${s.status})`);
+      if (s.notifiedOn) invalid(`the transfer was already notified (the written notification of ${s.notifiedOn})`);
+      // Notified by a forum's decision alone, the written notice may still follow.
+      if (s.status !== 'identified' && !(s.decidedOn && ['notified', 'acknowledged', 'preparing', 'blocked'].includes(s.status))) {
+        invalid(`the transfer was already notified (status ${s.status})`);
+      }
       break;
     case 'acknowledgement':
       if (p.acknowledgedOn !== undefined) requireDate(p.acknowledgedOn, 'acknowledgedOn');

@@ -37,6 +37,15 @@ const ROWS: Record<string, () => Promise<void>> = {
     expect(m.transfer).toMatchObject({ status: 'notified', decidedOn: TODAY, agreedTasks: ['plan'] });
     expect(m.schedule?.completionTimer).toBeDefined();
   },
+  async 'T3.after-decision'() {
+    // Southwark: the PGL's decision first, then the written notice, whose 10 working days now count.
+    const decided = await apply(await started({ ...swk(), notifiedOn: undefined }), 'decision', actors.transferringTm, { on: TODAY, transferOn: plus(TODAY, 28) });
+    expect(decided.transfer).toMatchObject({ status: 'notified', decidedOn: TODAY });
+    expect(decided.transfer.notifiedOn).toBeUndefined();
+    const m = await apply(decided, 'notification', actors.transferringTm, { notifiedOn: TODAY });
+    expect(m.transfer).toMatchObject({ status: 'notified', notifiedOn: TODAY, agreedTransferOn: plus(TODAY, 28) });
+    expect(m.transfer.history.map((h) => h.event)).toEqual(['started', 'decision', 'notification']);
+  },
   async T4() {
     const before = await islNotified();
     const m = await apply(before, 'acknowledgement', actors.receivingTm, {});

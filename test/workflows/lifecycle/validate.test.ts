@@ -53,6 +53,7 @@ const CASES: Case[] = [
   ['notification: not a date', 'identified', 'notification', tm, { notifiedOn: '1 Feb' }, 'InvalidState', /notifiedOn must be a date/],
   ['notification: window end not a date', 'identified', 'notification', tm, { notifiedOn: TODAY, windowEnd: 'soon' }, 'InvalidState', /windowEnd must be a date/],
   ['notification: twice', 'notified', 'notification', tm, { notifiedOn: TODAY }, 'InvalidState', /already notified/],
+  ['notification: after completion, where a decision notified it', 'completed', 'notification', tm, { notifiedOn: TODAY }, 'InvalidState', /already notified/],
   ['acknowledgement: not yet notified', 'identified', 'acknowledgement', rm, {}, 'InvalidState', /needs a notified transfer/],
   ['acknowledgement: not a date', 'notified', 'acknowledgement', rm, { acknowledgedOn: 'today' }, 'InvalidState', /acknowledgedOn must be a date/],
   ['allocation: no worker', 'notified', 'allocation', rm, {}, 'InvalidState', /receivingSocialWorker is required/],
