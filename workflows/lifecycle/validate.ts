@@ -150,12 +150,14 @@ function check(m: TransferModel, name: EventName, env: EventEnvelope<unknown>): 
         // Without a window or agreed date yet, the exception approves a date beyond the policy's
         // bound ahead of the decision that proposes it.
         const current = s.window?.endsOn ?? s.agreedTransferOn;
-        if (current && String(p.newWindowEnd) <= current) invalid(`newWindowEnd must be after the current end ${current}`);
+        if (current && String(p.newWindowEnd) <= current) invalidField('newWindowEnd', `newWindowEnd must be after the current end ${current}`);
       }
       if (p.kind === 'waive-items') {
         const ids = Array.isArray(p.itemIds) ? (p.itemIds as unknown[]) : [];
         if (!ids.length) invalid('itemIds are required to waive items');
-        for (const id of ids) if (!s.checklist.some((i) => i.itemId === id)) notFound(`no checklist item ${String(id)}`);
+        ids.forEach((id, i) => {
+          if (!s.checklist.some((c) => c.itemId === id)) invalidField(`itemIds[${i}]`, `no checklist item ${String(id)} on this transfer`, {}, { allowed: s.checklist.map((c) => c.itemId) });
+        });
       }
       if (p.kind === 'hold' && m.regions.hold.state === 'on-hold') invalid('the transfer is already on hold');
       // INV-2: capacity is escalated (POST /escalations), never a reason to hold or extend.
@@ -260,8 +262,9 @@ function check(m: TransferModel, name: EventName, env: EventEnvelope<unknown>): 
       needPre();
       const reason = String(p.reason ?? '');
       refuseForbiddenReason(m, reason, 'refuse');
+      // DOMAIN §3.4 T12: only a reason the policy permits (§7.3).
       if (!digest.permittedRejectionReasons.includes(reason)) {
-        invalid(`${reason} is not a permitted reason; permitted: ${digest.permittedRejectionReasons.join(', ')}`);
+        invalidField('reason', `${reason} is not a permitted reason; permitted: ${digest.permittedRejectionReasons.join(', ')}`, { rule: 'T12' }, { allowed: digest.permittedRejectionReasons });
       }
       break;
     }

@@ -78,7 +78,7 @@ const CASES: Case[] = [
   ['exception: extension not a date', 'notified', 'exceptionRequest', tm, { exceptionId: 'x', kind: 'extend-window', reason: 'r', newWindowEnd: 'x' }, 'InvalidState', /newWindowEnd must be a date/],
   ['exception: extension not later', 'notified', 'exceptionRequest', tm, { exceptionId: 'x', kind: 'extend-window', reason: 'r', newWindowEnd: plus(TODAY, 20) }, 'InvalidState', /must be after the current end/],
   ['exception: waiver without items', 'notified', 'exceptionRequest', tm, { exceptionId: 'x', kind: 'waive-items', reason: 'r', itemIds: [] }, 'InvalidState', /itemIds are required/],
-  ['exception: waiver of an unknown item', 'notified', 'exceptionRequest', tm, { exceptionId: 'x', kind: 'waive-items', reason: 'r', itemIds: ['nope'] }, 'NotFound', /no checklist item nope/],
+  ['exception: waiver of an unknown item', 'notified', 'exceptionRequest', tm, { exceptionId: 'x', kind: 'waive-items', reason: 'r', itemIds: ['nope'] }, 'InvalidState', /no checklist item nope on this transfer/],
   ['exception: hold while on hold', 'onHold', 'exceptionRequest', tm, { exceptionId: 'x', kind: 'hold', reason: 'r' }, 'InvalidState', /already on hold/],
   ['exception: resume while running', 'notified', 'exceptionRequest', tm, { exceptionId: 'x', kind: 'resume', reason: 'r' }, 'InvalidState', /not on hold/],
   ['exception: the same id again', 'pendingException', 'exceptionRequest', tm, { exceptionId: 'e1', kind: 'hold', reason: 'r' }, 'InvalidState', /duplicate exceptionId/],
@@ -171,6 +171,16 @@ test('a policy refusal names the field, the rule and the valid date in its error
   expect(early?.details).toMatchObject({ earliestOn: m.transfer.window!.opensOn, errors: [{ path: 'on', earliestOn: m.transfer.window!.opensOn }] });
   const capacity = validate(m, 'cancellation', { actor: tm, payload: { reason: 'capacity' } } as never);
   expect(capacity?.details).toMatchObject({ errors: [{ path: 'reason', rule: expect.any(String) }] });
+});
+
+test('refusals of a value the transfer or its policy does not know name the field: a rejection reason (T12), a waived item, a window end', () => {
+  const m = models.notified;
+  const reject = validate(m, 'rejection', { actor: rm, payload: { reason: 'BECAUSE' } } as never);
+  expect(reject?.details).toMatchObject({ rule: 'T12', allowed: m.digest!.permittedRejectionReasons, errors: [{ path: 'reason', rule: 'T12' }] });
+  const waive = validate(m, 'exceptionRequest', { actor: tm, payload: { exceptionId: 'x', kind: 'waive-items', reason: 'r', itemIds: [item(m), 'nope'] } } as never);
+  expect(waive?.details).toMatchObject({ errors: [{ path: 'itemIds[1]' }], allowed: m.transfer.checklist.map((i) => i.itemId) });
+  const extend = validate(m, 'exceptionRequest', { actor: tm, payload: { exceptionId: 'x', kind: 'extend-window', reason: 'r', newWindowEnd: m.transfer.window!.endsOn } } as never);
+  expect(extend?.details).toMatchObject({ errors: [{ path: 'newWindowEnd' }] });
 });
 
 test('a manual completion cannot be dated before the transfer was decided', async () => {
