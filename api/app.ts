@@ -39,7 +39,7 @@ import { buildOpenApi } from './openapi';
 import { createPages, type PagesOptions } from './pages';
 import { fromZod, HttpProblem, PROBLEM_BASE, sendProblem, type FieldError } from './problem';
 import { allowFor, expressPath, ROUTES, type RouteSpec } from './routes';
-import { idempotencyKeySchema, type StartBody } from './schemas';
+import { eventHeadersSchema, type StartBody } from './schemas';
 import { checkReadiness, NotReady } from './temporal-connection';
 import { toHttpProblem, violationError } from './temporal-errors';
 import { actorOf, canonicalHash, createTransferService, isIntegration, isManager, mayEverSend, seesAll, sidesOf } from './transfers';
@@ -421,7 +421,7 @@ export function createApp(deps: AppDeps) {
     route(
       spec,
       async ({ req, res, principal, params, body }) => {
-        const sentKey = parse(idempotencyKeySchema, req.header('idempotency-key'), 'header');
+        const sentKey = parse(eventHeadersSchema, { 'Idempotency-Key': req.header('idempotency-key') }, 'header')['Idempotency-Key'];
         // Without a key each request is a new event; a generated key still lets a caller who got a
         // 503 retry that very request safely.
         const key = sentKey ?? randomUUID();
@@ -506,7 +506,17 @@ export function createApp(deps: AppDeps) {
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const e = err as { type?: string; status?: number; statusCode?: number; expose?: boolean; message?: string };
     if (e?.type === 'entity.parse.failed') {
-      return sendProblem(res, new HttpProblem(400, 'The body is not valid JSON', { errors: [{ path: '(body)', message: 'malformed JSON' }] }).toProblem());
+      // The parser takes only objects and arrays: `null` or `"text"` is JSON, just not a body.
+      const json = (() => {
+        try {
+          JSON.parse(String((err as { body?: unknown }).body));
+          return true;
+        } catch {
+          return false;
+        }
+      })();
+      const [detail, message] = json ? ['The body must be a JSON object', 'must be a JSON object'] : ['The body is not valid JSON', 'malformed JSON'];
+      return sendProblem(res, new HttpProblem(400, detail, { errors: [{ path: '(body)', message }] }).toProblem());
     }
     if (e?.type === 'entity.too.large') return sendProblem(res, new HttpProblem(413, 'The body is larger than 256 kB').toProblem());
     const problem = toHttpProblem(err);

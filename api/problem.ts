@@ -85,7 +85,9 @@ function flatten(issues: readonly Issue[], base: readonly PropertyKey[] = []): {
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) out.push({ path: [...path, key], message: 'unknown field' });
     } else if (issue.code === 'invalid_union' && issue.errors.length > 0) {
-      const best = [...issue.errors].sort((a, b) => a.length - b.length)[0];
+      // The closest is the shape that knows the keys the caller sent, then the one with fewest faults.
+      const foreign = (alt: readonly Issue[]) => alt.reduce((n, i) => n + (i.code === 'unrecognized_keys' && i.path.length === 0 ? i.keys.length : 0), 0);
+      const best = [...issue.errors].sort((a, b) => foreign(a) - foreign(b) || a.length - b.length)[0];
       if (best.some((i) => i.path.length > 0 || i.code === 'unrecognized_keys')) out.push(...flatten(best, path));
       else out.push({ path, message: issue.message });
     } else {

@@ -217,6 +217,8 @@ export const idempotencyKeySchema = z
   .string()
   .regex(/^[\x21-\x7e]{1,200}$/, 'must be 1-200 visible ASCII characters')
   .optional();
+/** The event routes' headers: a fault is named `header.Idempotency-Key`. */
+export const eventHeadersSchema = z.object({ 'Idempotency-Key': idempotencyKeySchema });
 
 // ------------------------------------------------------------------ responses (documentation)
 // Loose objects: the contract lets responses gain fields without a new version.

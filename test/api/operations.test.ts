@@ -2,6 +2,7 @@
 // metrics, structured logs with request ids and no personal data, security headers, body limits,
 // method and path errors, rate limiting per token subject, and graceful shutdown.
 import { get as httpGet } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import express from 'express';
 import request from 'supertest';
 import { createLogger } from '../../api/observability';
@@ -76,6 +77,17 @@ describe('HTTP errors as problem+json', () => {
     expectProblem(bad, 400);
     expect(bad.body.errors).toEqual([{ path: '(body)', message: 'malformed JSON' }]);
     expectProblem(await request(app).post('/v1/transfers/preview').set(auth(token)).set('Content-Type', 'text/plain').send('hello'), 415);
+    for (const json of ['null', '"text"', '42']) {
+      const notObject = await request(app).post('/v1/transfers/preview').set(auth(token)).set('Content-Type', 'application/json').send(json);
+      expectProblem(notObject, 400);
+      expect([json, notObject.body.errors]).toEqual([json, [{ path: '(body)', message: 'must be a JSON object' }]]);
+    }
+  });
+
+  test('a body of the wrong shape for a union is reported against the shape that knows its fields', async () => {
+    const res = await request(app).post(`/v1/transfers/${randomUUID()}/remediation`).set(auth(token)).send({ items: [{ what: 'x' }] });
+    expectProblem(res, 400);
+    expect(res.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['items[0].description', 'items[0].itemId', 'items[0].what']);
   });
 
   test('every invalid field is listed with its path', async () => {
