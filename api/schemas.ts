@@ -93,7 +93,16 @@ export const startBodySchema = z.strictObject({
   transferId: z.uuid({ error: 'must be a UUID (e.g. from crypto.randomUUID())' }).optional(),
   authority,
   kind: text(80),
-  children: z.array(childSchema).min(1).max(12),
+  children: z
+    .array(childSchema)
+    .min(1)
+    .max(12)
+    .superRefine((children, ctx) => {
+      // One child, one entry: a repeated ref would count a sibling twice in the sibling rules.
+      children.forEach((c, i) => {
+        if (children.findIndex((o) => o.ref === c.ref) < i) ctx.addIssue({ code: 'custom', path: [i, 'ref'], message: 'appears twice: each child once' });
+      });
+    }),
   from: teamSchema,
   to: teamSchema,
   people: z.strictObject({

@@ -195,12 +195,12 @@ export function validStartBody(kinds: Record<string, string[]>): fc.Arbitrary<Js
       .record(
         {
           kind: fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...kinds[a]) }, { weight: 1, arbitrary: fc.stringMatching(/^[a-z-]{1,20}$/) }),
-          children: fc.array(
+          children: fc.uniqueArray(
             fc.record(
               { ref: id, dateOfBirth: fc.oneof(anyDay, nearDay), legalStatus: text, lookedAfter: fc.boolean(), disability: fc.boolean() },
               { requiredKeys: ['ref', 'dateOfBirth', 'legalStatus', 'lookedAfter'] },
             ),
-            { minLength: 1, maxLength: 12 },
+            { minLength: 1, maxLength: 12, selector: (c) => c.ref },
           ),
           trigger: fc.record({ event: fc.oneof(fc.constantFrom('first-cla-review', 'first-hearing', 'icpc', 'tam'), text), date: fc.oneof(nearDay, anyDay, instant) }),
           decidedOn: fc.oneof(nearDay, anyDay),

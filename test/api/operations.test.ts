@@ -108,6 +108,13 @@ describe('HTTP errors as problem+json', () => {
     );
   });
 
+  test('a child listed twice is named at its second entry', async () => {
+    const body = transferBody();
+    const res = await request(app).post('/v1/transfers/preview').set(auth(token)).send({ ...body, children: [body.children[0], { ...body.children[0] }] });
+    expectProblem(res, 400);
+    expect(res.body.errors).toEqual([{ path: 'children[1].ref', message: 'appears twice: each child once' }]);
+  });
+
   test('unknown paths are 404; a known path with another method is 405 with Allow', async () => {
     expectProblem(await request(app).get('/nowhere'), 404);
     expectProblem(await request(app).get('/v1/nowhere').set(auth(token)), 404);
