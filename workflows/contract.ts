@@ -162,6 +162,8 @@ export type DeadlineState = 'pending' | 'met' | 'met-late' | 'missed' | 'waived'
 /** What the workflow does when a pending deadline passes. */
 export type MissAction =
   | { kind: 'flag' }
+  /** Marked missed, and the side's manager is reminded by email (no escalation: nobody more senior is asked). */
+  | { kind: 'remind'; side: Side; reason: string }
   | { kind: 'escalate'; side: Side; fromRank: ManagerRank; reason: string }
   | { kind: 'task'; task: string; side: Side; fromRank: ManagerRank; reason: string };
 

@@ -81,7 +81,7 @@ export interface TransferTask {
 }
 
 /** A deadline as a published message carries it: with what meets it, so notices need no rule ids. */
-export type PublishedDeadline = Deadline & { metBy?: MetBy };
+export type PublishedDeadline = Deadline & { metBy?: MetBy; reminder?: { side: Side; reason: string } };
 
 export type ExceptionKind = 'extend-window' | 'waive-items' | 'hold' | 'resume' | 'cancel-transfer';
 

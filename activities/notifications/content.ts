@@ -14,7 +14,8 @@ export type NoticeKind =
   | 'meeting-scheduled'
   | 'completion'
   | 'remediation-due'
-  | 'remediation-overdue';
+  | 'remediation-overdue'
+  | 'deadline-reminder';
 
 export interface Notice {
   /** Unique within one message; with the workflow id, sequence and recipient, the idempotency key. */
@@ -319,6 +320,21 @@ export function composeNotices(message: TransferEventMessage, opts: ComposeOptio
         facts: [...route, ['Rule', `${remediationMissed.rule} (${remediationMissed.source})`]],
         lists: open.length ? [{ title: 'Still open', items: open.map((i) => `${i.itemId}: ${i.description}`) }] : undefined,
         action: 'Please complete the remaining items now.',
+      },
+    );
+  }
+
+  for (const d of triggers.reminders) {
+    const manager = d.reminder!.side === 'transferring' ? people.transferringManager : people.receivingManager;
+    add(
+      `reminder-${d.id}`,
+      'deadline-reminder',
+      [manager],
+      `Overdue: ${d.what}: ${label}`,
+      {
+        lead: `${d.what} for ${label} was due ${formatInstant(d.due)} and has not been recorded.`,
+        facts: [...route, ['Rule', `${d.rule} (${d.source})`]],
+        action: d.reminder!.reason,
       },
     );
   }

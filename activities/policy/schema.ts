@@ -112,6 +112,9 @@ const automaticEscalationSchema = z
 const missActionSchema = z
   .discriminatedUnion('kind', [
     z.strictObject({ kind: z.literal('flag') }),
+    z
+      .strictObject({ kind: z.literal('remind'), side, reason: text })
+      .describe("Marks it missed and emails a reminder to that side's manager, saying what to do (reason)"),
     z.strictObject({ kind: z.literal('escalate'), side, fromRank: managerRank, reason: text }),
     z
       .strictObject({ kind: z.literal('task'), task: text, side, fromRank: managerRank, reason: text })

@@ -53,6 +53,11 @@ const markOf = (m: TransferModel): Mark => ({
 function message(m: TransferModel, ctx: StepContext, event: string, actor: string, before: TransferStatus, mark: Mark, outcome: 'accepted' | 'rejected', detail: string): Effect {
   const s = m.transfer;
   const published = (d: Deadline): PublishedDeadline => ({ ...d, metBy: specFor(m, d)?.metBy });
+  // A deadline missed in this step carries the reminder its policy sends, if any.
+  const missed = (d: Deadline): PublishedDeadline => {
+    const on = specFor(m, d)?.onMissed;
+    return on?.kind === 'remind' ? { ...published(d), reminder: { side: on.side, reason: on.reason } } : published(d);
+  };
   m.auditSequence += 1;
   const msg: TransferEventMessage = {
     workflowId: ctx.workflowId,
@@ -80,7 +85,7 @@ function message(m: TransferModel, ctx: StepContext, event: string, actor: strin
       remediation: s.remediation,
       raised: s.escalations.slice(mark.escalations),
       awaitingApproval: s.exceptions.slice(mark.exceptions).filter((e) => e.state === 'pending'),
-      missed: s.deadlines.filter((d) => d.state === 'missed' && !mark.missed.has(d.id)).map(published),
+      missed: s.deadlines.filter((d) => d.state === 'missed' && !mark.missed.has(d.id)).map(missed),
       pendingDeadlines: s.deadlines.filter((d) => d.state === 'pending').map(published),
       outstandingItems: s.checklist.filter((i) => i.state === 'open' || i.state === 'deferred').map((i) => i.itemId),
     },

@@ -79,6 +79,29 @@ test('a two-sided exception asks each side\'s approver at the rank the policy ne
   expect(composeNotices(messageFor(request, { event: 'exceptionRequest', snapshot: { awaitingApproval: [] } }), opts).some((k) => k.kind === 'exception-approval')).toBe(false);
 });
 
+test("a missed clock whose policy reminds emails that side's manager what to do; one without a reminder sends nothing", () => {
+  const late = deadline({
+    id: 'written-notification',
+    what: "Written transfer notification by the day after the managers' conversation",
+    due: '2027-01-12T00:00:00.000Z',
+    rule: 'T-ISL-01',
+    state: 'missed',
+    metBy: 'notification',
+    reminder: { side: 'transferring', reason: 'Please send the written transfer notification now.' },
+  });
+  const at = (missed: ReturnType<typeof deadline>) =>
+    messageFor(request, { event: 'timer:deadline', actor: 'system', statusBefore: 'identified', statusAfter: 'identified', detail: 'deadline missed', snapshot: { missed: [missed], pendingDeadlines: [], raised: [], window: undefined } });
+  const n = only(at(late));
+  expect(n.kind).toBe('deadline-reminder');
+  expect(ids(n)).toEqual(['tm-cy']);
+  expect(n.subject).toBe("Overdue: Written transfer notification by the day after the managers' conversation: case LCS-000001");
+  expect(n.text).toContain('was due Tuesday 12 January 2027 at 00:00 GMT and has not been recorded');
+  expect(n.text).toContain('Rule: T-ISL-01 (000 §9)');
+  expect(n.text).toContain('Please send the written transfer notification now.');
+  expect(ids(only(at({ ...late, reminder: { side: 'receiving', reason: 'r' } })))).toEqual(['tm-di']);
+  expect(composeNotices(at({ ...late, reminder: undefined }), opts)).toEqual([]);
+});
+
 test('an overdue acknowledgement tells both managers, and the escalation goes to the person escalated to', () => {
   const missed = deadline({ state: 'missed' });
   const message = messageFor(request, {

@@ -5,7 +5,10 @@ import { rankIndex, type Actor, type Escalation, type TransferRequest } from '..
 import type { TransferModel } from '../../../workflows/lifecycle/model';
 import { Refusal } from '../../../workflows/lifecycle/requests';
 import { policiesFrom } from '../../../activities/policy/registry';
-import { TODAY, actors, advance, apply, at, isl, lbbd, plus, request, som, started, step, swk, unn } from './harness';
+import { applyTimer } from '../../../workflows/lifecycle/step';
+import { nextTimer } from '../../../workflows/lifecycle/timers';
+import { noticeTriggers, triggersEmail } from '../../../workflows/notices';
+import { TODAY, actors, advance, apply, at, isl, lbbd, plus, request, run, som, started, step, swk, unn } from './harness';
 
 const registry = policiesFrom();
 const POLICIES = Object.fromEntries(registry.authorities().map((a) => [a, registry.inForce(a, TODAY)]));
@@ -51,6 +54,19 @@ describe('every reason in the policy files can be raised on a kind it applies to
 });
 
 describe('Islington', () => {
+  it("a written notification not sent by the day after the managers' conversation reminds the transferring manager and escalates nothing (T-ISL-01)", async () => {
+    const m0 = await started(isl({ decidedOn: TODAY }));
+    const due = m0.transfer.deadlines.find((d) => d.rule === 'T-ISL-01')!;
+    const timer = nextTimer(m0)!;
+    expect(new Date(timer.at).toISOString()).toBe(due.due);
+    const fired = (await run(applyTimer(m0, timer, { now: due.due, workflowId: 'wf' })))!;
+    expect(fired.model.transfer.deadlines.find((d) => d.id === due.id)?.state).toBe('missed');
+    expect(fired.model.transfer.escalations).toEqual([]);
+    const [message] = fired.effects.map((e) => e.message);
+    expect(noticeTriggers(message).reminders).toEqual([expect.objectContaining({ rule: 'T-ISL-01', reminder: { side: 'transferring', reason: expect.stringMatching(/send the written transfer notification now/) } })]);
+    expect(triggersEmail(message)).toBe(true);
+  });
+
   it('capacity goes to the receiving service manager; the window, clocks and status stay as they were (INV-2)', async () => {
     const m0 = await started(isl({ notifiedOn: TODAY, windowEnd: plus(TODAY, 30) }));
     const m = await apply(m0, 'raiseEscalation', actors.receivingTm, { reason: 'capacity', note: 'no worker free until March' });
