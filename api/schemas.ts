@@ -179,6 +179,10 @@ export const eventBodySchemas = {
     z.strictObject({
       letterOn: isoDate.optional(),
       items: z.array(z.strictObject({ itemId: id, description: text() })).min(1).max(100),
+      referringWorkerLeft: z
+        .boolean()
+        .optional()
+        .describe('The referring social worker has left: the policy\'s task to agree how the missing records will be produced is raised (Southwark: for the receiving Advanced Practitioner)'),
     }),
     z.strictObject({ itemId: id }),
   ]),

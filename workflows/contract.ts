@@ -418,6 +418,8 @@ export interface PolicyDigest {
   triggerEvents: string[];
   /** The outcomes a trigger event of this kind may carry. */
   triggerOutcomes: string[];
+  /** The task a remediation letter raises when the referring social worker has left (absent: the policy names none). */
+  remediationWorkerLeft?: { task: string; side: Side; fromRank: ManagerRank; rule: string; source: string };
 }
 
 /**
@@ -489,7 +491,7 @@ export interface EventPayloads {
   raiseEscalation: { reason: string; note: string; side?: Side };
   decision: { on: string; transferOn?: string; agreedTasks?: string[] };
   trigger: { event: string; on: string; outcome?: string };
-  remediation: { letterOn?: string; items?: { itemId: string; description: string }[]; itemId?: string };
+  remediation: { letterOn?: string; items?: { itemId: string; description: string }[]; referringWorkerLeft?: boolean; itemId?: string };
   cancellation: { reason: string };
   rejection: { reason: string; note?: string };
   /** A manual completion (kinds whose transfer point is a manual step), through the same date rules. */

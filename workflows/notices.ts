@@ -1,7 +1,7 @@
 // Which emails a published step triggers. composeNotices (activities/notifications/content.ts)
 // writes the notices by these rules; the workflow reads them too, so that a step with nothing to
 // send schedules no email activity. Pure, and only the contract's types.
-import type { Deadline, Escalation, PublishedDeadline, TransferEventMessage } from './contract';
+import type { Deadline, Escalation, PublishedDeadline, TransferEventMessage, TransferTask } from './contract';
 
 const COMPLETED = ['completed', 'post-transfer', 'closed'];
 // The step's detail is captured when the step is published, so what kind of meeting or remediation
@@ -22,6 +22,8 @@ export interface NoticeTriggers {
   remediationMissed?: Deadline;
   /** Deadlines missed in this step whose policy reminds a side's manager. */
   reminders: PublishedDeadline[];
+  /** Tasks raised in this step that no escalation of the same step already tells their owner about. */
+  tasks: TransferTask[];
 }
 
 export function noticeTriggers(message: TransferEventMessage): NoticeTriggers {
@@ -38,6 +40,7 @@ export function noticeTriggers(message: TransferEventMessage): NoticeTriggers {
     remediationLetter: message.event === 'remediation' && Boolean(s.remediation) && REMEDIATION_LETTER.test(message.detail),
     remediationMissed: s.missed.find((d) => d.metBy === 'remediation-done'),
     reminders: s.missed.filter((d) => d.reminder),
+    tasks: (s.tasksRaised ?? []).filter((t) => t.owner && !s.raised.some((e) => e.deadlineId === t.deadlineId && e.to.id === t.owner!.id)),
   };
 }
 
@@ -46,5 +49,5 @@ export function triggersEmail(message: TransferEventMessage): boolean {
   const t = noticeTriggers(message);
   return t.notification || Boolean(t.acknowledgementMissed) || t.escalations.length > 0 || t.exceptionApprovals.length > 0 ||
     Boolean(t.meetingScheduledOn) ||
-    t.completion || t.remediationLetter || Boolean(t.remediationMissed) || t.reminders.length > 0;
+    t.completion || t.remediationLetter || Boolean(t.remediationMissed) || t.reminders.length > 0 || t.tasks.length > 0;
 }

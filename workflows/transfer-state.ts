@@ -309,6 +309,8 @@ export interface TransferEventMessage {
     raised: Escalation[];
     /** Exceptions requested in this step that wait for approval. */
     awaitingApproval?: TransferException[];
+    /** Tasks raised in this step (absent in messages published before tasks were). */
+    tasksRaised?: TransferTask[];
     missed: PublishedDeadline[];
     pendingDeadlines: PublishedDeadline[];
     outstandingItems: string[];

@@ -15,7 +15,8 @@ export type NoticeKind =
   | 'completion'
   | 'remediation-due'
   | 'remediation-overdue'
-  | 'deadline-reminder';
+  | 'deadline-reminder'
+  | 'task';
 
 export interface Notice {
   /** Unique within one message; with the workflow id, sequence and recipient, the idempotency key. */
@@ -337,6 +338,14 @@ export function composeNotices(message: TransferEventMessage, opts: ComposeOptio
         action: d.reminder!.reason,
       },
     );
+  }
+
+  for (const t of triggers.tasks) {
+    add(`task-${t.taskId}`, 'task', [t.owner], `Task for you: ${t.task}: ${label}`, {
+      lead: `A task on the transfer of ${label} is yours: ${t.task}.`,
+      facts: [...route, ['Rule', `${t.rule} (${t.source})`], ['Raised', formatInstant(t.raisedAt)]],
+      action: 'It is done when the obligation it belongs to is met.',
+    });
   }
 
   return notices;

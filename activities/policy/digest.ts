@@ -47,6 +47,7 @@ export function policyDigest(policy: Policy, kindId: string): PolicyDigest {
     meetingApartFromTriggerRule: policy.window?.meetingApartFromTrigger,
     exceptionApproval: policy.exceptionApproval,
     permittedRejectionReasons: policy.rejection.permitted.map((p) => p.reason),
+    remediationWorkerLeft: policy.remediationWorkerLeft,
     forbiddenRejectionReasons: policy.rejection.forbidden,
     escalation: { source: policy.escalationResponse.source },
     raisedEscalations: (policy.raisedEscalations ?? [])

@@ -338,6 +338,10 @@ export const policySchema = z
     queueClearedBy: z.array(z.enum(['allocation', 'meeting-held'])).min(1).optional(),
     queueEscalation: automaticEscalationSchema.optional().describe('Completed into the receiving team\'s queue with no named worker: who is told'),
     outstandingItemsDue: z.strictObject({ within: durationSchema, rule: ruleId, source }).optional(),
+    remediationWorkerLeft: z
+      .strictObject({ task: text, side, fromRank: managerRank, rule: ruleId, source })
+      .optional()
+      .describe('A remediation letter sent when the referring social worker has left raises this task for the lowest person at or above the rank on that side; it is done when the remediation is'),
     window: z
       .strictObject({
         maxLength: durationSchema,

@@ -41,11 +41,13 @@ export interface StepContext {
 interface Mark {
   escalations: number;
   exceptions: number;
+  tasks: number;
   missed: Set<string>;
 }
 const markOf = (m: TransferModel): Mark => ({
   escalations: m.transfer.escalations.length,
   exceptions: m.transfer.exceptions.length,
+  tasks: m.transfer.tasks.length,
   missed: new Set(m.transfer.deadlines.filter((d) => d.state === 'missed').map((d) => d.id)),
 });
 
@@ -85,6 +87,8 @@ function message(m: TransferModel, ctx: StepContext, event: string, actor: strin
       remediation: s.remediation,
       raised: s.escalations.slice(mark.escalations),
       awaitingApproval: s.exceptions.slice(mark.exceptions).filter((e) => e.state === 'pending'),
+      // Only when there are some: every message carries the snapshot, and most raise none.
+      ...(s.tasks.length > mark.tasks ? { tasksRaised: s.tasks.slice(mark.tasks) } : {}),
       missed: s.deadlines.filter((d) => d.state === 'missed' && !mark.missed.has(d.id)).map(missed),
       pendingDeadlines: s.deadlines.filter((d) => d.state === 'pending').map(published),
       outstandingItems: s.checklist.filter((i) => i.state === 'open' || i.state === 'deferred').map((i) => i.itemId),
@@ -128,7 +132,7 @@ export function* start(input: StartTransferInput, ctx: StepContext): Asks<StepRe
     go(m, 'T18', now);
   }
   s.violations = schedule.violations;
-  return accepted(m, ctx, 'started', input.startedBy, 'identified', { escalations: 0, exceptions: 0, missed: new Set() }, `${req.kind} transfer started`);
+  return accepted(m, ctx, 'started', input.startedBy, 'identified', { escalations: 0, exceptions: 0, tasks: 0, missed: new Set() }, `${req.kind} transfer started`);
 }
 
 /** One event. Refused (thrown) before anything changes; a repeat of an applied event id changes nothing. */

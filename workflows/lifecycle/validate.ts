@@ -14,7 +14,7 @@ import {
 } from '../contract';
 import { allocationPending, blockingOpen, isCompleted, isReady, isTerminal, preCompletion, specFor, type TransferModel } from './model';
 import { checkRaise } from './escalations';
-import { Refusal } from './requests';
+import { personOnChain, Refusal } from './requests';
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const EXCEPTION_KINDS = ['extend-window', 'waive-items', 'hold', 'resume', 'cancel-transfer'];
@@ -246,6 +246,12 @@ function check(m: TransferModel, name: EventName, env: EventEnvelope<unknown>): 
         if (s.remediation) invalid('a remediation letter was already sent');
         if (!Array.isArray(p.items) || p.items.length === 0) invalid('items must list at least one defect');
         if (p.letterOn !== undefined) requireDate(p.letterOn, 'letterOn');
+        if (p.referringWorkerLeft !== undefined && typeof p.referringWorkerLeft !== 'boolean') invalid('referringWorkerLeft must be true or false');
+        const left = digest.remediationWorkerLeft;
+        if (p.referringWorkerLeft && !left) invalidField('referringWorkerLeft', `the ${s.authority} policy names no task for a remediation whose referring social worker has left`);
+        if (p.referringWorkerLeft && left && !personOnChain(m, left.side, left.fromRank)) {
+          invalidField(`people.chain.${left.side}`, `${left.rule}: the task goes to the ${left.side} side's ${left.fromRank} or above, and that side's chain has no one of that rank`, { rule: left.rule });
+        }
       } else if (p.itemId) {
         const item = s.remediation?.items.find((i) => i.itemId === p.itemId);
         if (!item) return notFound(`no remediation item ${String(p.itemId)}`);

@@ -102,6 +102,31 @@ test("a missed clock whose policy reminds emails that side's manager what to do;
   expect(composeNotices(at({ ...late, reminder: undefined }), opts)).toEqual([]);
 });
 
+test('a task raised in a step tells its owner, unless an escalation of the same step already asks them for the same deadline', () => {
+  const task = {
+    taskId: 'task-1',
+    task: 'Agree how the missing records will be produced',
+    rule: 'T-SWK-05',
+    source: '004 §3.8',
+    deadlineId: 'record-remediation',
+    side: 'receiving' as const,
+    owner: { id: 'ap-re', role: 'line-manager', email: 'ap@to.test' },
+    raisedAt: '2027-01-08T10:00:00.000Z',
+    state: 'open' as const,
+  };
+  const n = only(messageFor(request, { event: 'timer:deadline', statusAfter: 'post-transfer', snapshot: { tasksRaised: [task], raised: [], missed: [], window: undefined } }));
+  expect(n.kind).toBe('task');
+  expect(ids(n)).toEqual(['ap-re']);
+  expect(n.subject).toBe('Task for you: Agree how the missing records will be produced: case LCS-000001');
+  expect(n.text).toContain('Rule: T-SWK-05 (004 §3.8)');
+  const alsoEscalated = messageFor(request, {
+    event: 'timer:deadline',
+    statusAfter: 'post-transfer',
+    snapshot: { tasksRaised: [task], raised: [escalation({ deadlineId: 'record-remediation', to: task.owner })], missed: [], window: undefined },
+  });
+  expect(composeNotices(alsoEscalated, opts).map((k) => k.kind)).toEqual(['escalation']);
+});
+
 test('an overdue acknowledgement tells both managers, and the escalation goes to the person escalated to', () => {
   const missed = deadline({ state: 'missed' });
   const message = messageFor(request, {

@@ -206,6 +206,31 @@ describe('the unnamed authority', () => {
 });
 
 describe('Southwark', () => {
+  it('a remediation letter sent after the referring social worker has left gives the receiving AP the task of agreeing how the missing records will be produced, done with the remediation (SWK-05)', async () => {
+    const withAp = swk();
+    withAp.people.chain.receiving.unshift({ id: 'ap-re', role: 'line-manager' });
+    const reviewOn = plus(TODAY, 14);
+    let m = await apply(await started(withAp), 'trigger', actors.integration, { event: 'cin-review', on: reviewOn }, at(reviewOn));
+    const letter = await step(m, 'remediation', actors.receivingTm, { items: [{ itemId: 'chronology', description: 'gaps' }], referringWorkerLeft: true }, at(plus(TODAY, 15)));
+    m = letter.model;
+    expect(m.transfer.tasks).toEqual([
+      expect.objectContaining({ task: 'Agree how the missing records will be produced', rule: 'T-SWK-05', side: 'receiving', owner: { id: 'ap-re', role: 'line-manager' }, state: 'open' }),
+    ]);
+    expect(m.transfer.escalations).toEqual([]);
+    const message = letter.effects[0].message;
+    expect(noticeTriggers(message).tasks.map((t) => t.owner?.id)).toEqual(['ap-re']);
+    m = await apply(m, 'remediation', actors.transferringTm, { itemId: 'chronology' }, at(plus(TODAY, 20)));
+    expect(m.transfer.tasks.map((t) => t.state)).toEqual(['done']);
+
+    // Without the flag, no task; a policy that names no such task refuses the flag.
+    const plain = await apply(await apply(await started(swk()), 'trigger', actors.integration, { event: 'cin-review', on: reviewOn }, at(reviewOn)), 'remediation', actors.receivingTm, { items: [{ itemId: 'c', description: 'd' }] }, at(plus(TODAY, 15)));
+    expect(plain.transfer.tasks).toEqual([]);
+    const noTask = { ...plain, digest: { ...plain.digest!, remediationWorkerLeft: undefined } };
+    const err = await step({ ...noTask, transfer: { ...noTask.transfer, remediation: undefined } }, 'remediation', actors.receivingTm, { items: [{ itemId: 'c', description: 'd' }], referringWorkerLeft: true }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Refusal);
+    expect(err).toMatchObject({ details: { errors: [{ path: 'referringWorkerLeft' }] } });
+  });
+
   it('a criteria dispute goes from the receiving PGL to the sending manager, then the Head of Service; the case stays with the sender', async () => {
     const m0 = await started(swk());
     expect((await refused(m0, 'raiseEscalation', actors.transferringTm, { reason: 'criteria-dispute', note: 'x' })).type).toBe('Forbidden');
