@@ -42,9 +42,13 @@ const ROWS: Record<string, () => Promise<void>> = {
     const decided = await apply(await started({ ...swk(), notifiedOn: undefined }), 'decision', actors.transferringTm, { on: TODAY, transferOn: plus(TODAY, 28) });
     expect(decided.transfer).toMatchObject({ status: 'notified', decidedOn: TODAY });
     expect(decided.transfer.notifiedOn).toBeUndefined();
+    await expect(apply(decided, 'trigger', actors.integration, { event: 'cin-review', on: plus(TODAY, 28) }, at(plus(TODAY, 28)))).rejects.toMatchObject({ message: expect.stringMatching(/T-SWK-01.*written notification is not recorded/) });
     const m = await apply(decided, 'notification', actors.transferringTm, { notifiedOn: TODAY });
     expect(m.transfer).toMatchObject({ status: 'notified', notifiedOn: TODAY, agreedTransferOn: plus(TODAY, 28) });
     expect(m.transfer.history.map((h) => h.event)).toEqual(['started', 'decision', 'notification']);
+    // And the trigger meeting, 10 working days or more after the notice, completes it (it was refused for want of a notice).
+    const done = await apply(m, 'trigger', actors.integration, { event: 'cin-review', on: plus(TODAY, 28) }, at(plus(TODAY, 28)));
+    expect(done.transfer.completion).toMatchObject({ how: 'trigger-event', effectiveOn: plus(TODAY, 28) });
   },
   async T4() {
     const before = await islNotified();
