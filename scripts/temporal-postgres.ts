@@ -13,7 +13,6 @@
 // Binaries come from `npm run provision -- --postgres` (.tools/bin); nothing outlives the run.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, closeSync, openSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -21,6 +20,7 @@ import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { loadConfig } from '../config';
+import { portToBindLater, portsToBindLater } from './ports';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/definitions';
 
 const ROOT = path.resolve(__dirname, '..').replace(/[\\/]lib$/, '');
@@ -63,33 +63,6 @@ export interface PostgresTemporal {
   /** The variables a process needs to use this server, as `npm start`, the API and the worker read them. */
   env: Record<string, string>;
   stop: () => Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/**
- * Temporal keeps membership ports in a PostgreSQL smallint, so they must be below 32768, where
- * Linux hands out no ephemeral ports: probe random ones there.
- */
-async function freeMembershipPort(): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    const server = createServer();
-    const ok = await new Promise<boolean>((resolve) => {
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => resolve(true));
-    });
-    if (ok) {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      return port;
-    }
-  }
 }
 
 function binary(name: string): string {
@@ -176,7 +149,7 @@ async function startPostgres(dir: string): Promise<Postgres> {
   const user = 'temporal';
   run(path.join(bin, 'initdb'), ['-D', data, '-U', user, '--pwfile', pwfile, '--auth', 'scram-sha-256', '-E', 'UTF8', '--locale', 'C', '--no-sync'], { asUser });
   rmSync(pwfile);
-  const port = await freePort();
+  const port = await portToBindLater();
   // A throwaway cluster: durability settings off, because nothing here must survive a crash.
   const opts = `-p ${port} -k ${data} -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
   run(path.join(bin, 'pg_ctl'), ['-D', data, '-l', path.join(data, 'postgres.log'), '-w', '-t', '60', '-o', opts, 'start'], { asUser });
@@ -376,8 +349,9 @@ export async function startPostgresTemporal(opts: PostgresTemporalOptions = {}):
     const certs = opts.tls === false ? undefined : makeCertificates(path.join(dir, 'certs'));
     const names = ['frontend', 'frontendHttp', 'frontendMembership', 'history', 'historyMembership', 'matching',
       'matchingMembership', 'worker', 'workerMembership'] as const;
-    const ports = {} as Ports;
-    for (const n of names) ports[n] = n.endsWith('Membership') ? await freeMembershipPort() : await freePort();
+    // Temporal keeps membership ports in a PostgreSQL smallint: these are all below 32768.
+    const chosen = await portsToBindLater(names.length);
+    const ports = Object.fromEntries(names.map((n, i) => [n, chosen[i]])) as unknown as Ports;
     const configDir = path.join(dir, 'config');
     mkdirSync(configDir, { recursive: true });
     writeFileSync(path.join(configDir, 'production.yaml'), JSON.stringify(serverConfig(pg, ports, dir, certs), null, 2));

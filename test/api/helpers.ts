@@ -1,6 +1,5 @@
 // Shared by the API suites: an app wired like production, a client that can never reach Temporal,
 // and small assertion helpers.
-import { createServer, type Server } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
 import type { Response } from 'supertest';
@@ -9,6 +8,7 @@ import { createVerifier } from '../../api/auth';
 import { createPolicyService } from '../../api/policy-service';
 import { apiConnectionOptions, lazyConnection } from '../../api/temporal-connection';
 import { policiesFrom } from '../../activities/policy/registry';
+import { portToBindLater } from '../../scripts/ports';
 import { loadCalendar } from '../../activities/policy/calendar/calendar';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Person, TransferRequest } from '../../workflows/definitions';
@@ -44,14 +44,8 @@ export function testApp(client: Client, overrides: Partial<AppDeps> = {}) {
   });
 }
 
-/** A port that was free a moment ago and has nothing listening on it now. */
-export async function closedPort(): Promise<number> {
-  const server: Server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+/** A port with nothing listening on it now, below the range outgoing connections take theirs from. */
+export const closedPort = portToBindLater;
 
 /** A client configured exactly as the API's own, pointed at nothing. */
 export async function unreachableClient(): Promise<Client> {

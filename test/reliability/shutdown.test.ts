@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { closedPort } from '../api/helpers';
+import { portsToBindLater } from '../../scripts/ports';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const STARTED = /Stop {17}Ctrl-C/;
@@ -22,7 +22,7 @@ interface Started {
 }
 
 async function launch(command: string, args: string[]): Promise<Started> {
-  const ports = [await closedPort(), await closedPort(), await closedPort(), await closedPort(), await closedPort(), await closedPort()];
+  const ports = await portsToBindLater(6);
   const dir = mkdtempSync(path.join(tmpdir(), 'ct-start-'));
   const env = {
     ...process.env,

@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { closedPort, transferBody } from '../api/helpers';
+import { portsToBindLater } from '../../scripts/ports';
+import { transferBody } from '../api/helpers';
 import { londonToday, plusDays } from '../support/fixtures';
 import { quietRuntime, testDataConverter } from '../support/temporal';
 import { actors, startTransfer, update } from '../support/workflow-driver';
@@ -27,8 +28,7 @@ afterAll(async () => {
 test('WORKER_METRICS_ADDRESS: the worker serves workflow-task and local-activity metrics labelled by type, never by transfer', async () => {
   quietRuntime();
   dir = mkdtempSync(path.join(tmpdir(), 'ct-metrics-'));
-  const port = await closedPort();
-  const metricsPort = await closedPort();
+  const [port, metricsPort] = await portsToBindLater(2);
   server = await startDevServer(port, path.join(dir, 'temporal.db'));
   worker = await startWorkerProcess(`127.0.0.1:${port}`, { WORKER_METRICS_ADDRESS: `127.0.0.1:${metricsPort}` });
   connection = await Connection.connect({ address: `127.0.0.1:${port}` });
