@@ -4,7 +4,7 @@
 import { approversFor, rankIndex, type CompletionHow, type EventEnvelope, type EventName, type EventPayloads, type RuleFlag, type RuleViolation } from '../contract';
 import { answer as answerEscalation, raise, raiseAutomatically } from './escalations';
 import { blockingOpen, specFor, type TransferModel } from './model';
-import { completionGuard, localDate, meetDeadlines, personOnChain, raiseEscalation, reschedule, settleEscalations, tryFacts, waiveDeadlines, Refusal, type Asks } from './requests';
+import { completionGuard, localDate, meetDeadlines, raiseEscalation, raiseTask, reschedule, settleEscalations, tryFacts, waiveDeadlines, Refusal, type Asks } from './requests';
 import { go, settle } from './transitions';
 
 type EventStep<E extends EventName> = (m: TransferModel, env: EventEnvelope<EventPayloads[E]>, now: string) => Asks<string>;
@@ -325,17 +325,7 @@ export const EVENT_STEPS: { [E in EventName]: EventStep<E> } = {
       if (payload.referringWorkerLeft && left) {
         // The worker who would fix the record has gone: someone agrees how the missing records will be produced.
         const clock = s.deadlines.find((d) => d.state === 'pending' && specFor(m, d)?.metBy === 'remediation-done');
-        s.tasks.push({
-          taskId: `task-${s.tasks.length + 1}`,
-          task: left.task,
-          rule: left.rule,
-          source: left.source,
-          deadlineId: clock?.id ?? 'remediation',
-          side: left.side,
-          owner: personOnChain(m, left.side, left.fromRank),
-          raisedAt: now,
-          state: 'open',
-        });
+        raiseTask(m, now, { ...left, deadlineId: clock?.id ?? 'remediation' });
       }
       settle(m, now, 'T15');
       return `remediation letter with ${payload.items.length} item(s)`;

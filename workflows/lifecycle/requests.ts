@@ -216,6 +216,13 @@ export function settleEscalations(m: TransferModel, now: string, reason: RegExp,
   }
 }
 
+/** A task for the lowest person at or above the rank on that side, done when its deadline is met. */
+export function raiseTask(m: TransferModel, now: string, t: { task: string; rule: string; source: string; deadlineId: string; side: Side; fromRank: ManagerRank }): void {
+  const tasks = m.transfer.tasks;
+  const { fromRank, ...task } = t;
+  tasks.push({ taskId: `task-${tasks.length + 1}`, ...task, owner: personOnChain(m, t.side, fromRank), raisedAt: now, state: 'open' });
+}
+
 /** The lowest person on the side's ladder at or above the rank (and above `above`, when climbing). */
 export function personOnChain(m: TransferModel, side: Side, fromRank: ManagerRank, above?: Person): Person | undefined {
   return lowestOnLadder(m.transfer.people, side, fromRank, above);

@@ -4,7 +4,7 @@ import type { ManagerRank } from '../contract';
 import { blockingOpen, hasObligations, isCompleted, isTerminal, onHold, preCompletion, specFor, type TransferModel } from './model';
 import { climb } from './escalations';
 import { complete } from './events';
-import { personOnChain, raiseEscalation, reschedule, type Asks } from './requests';
+import { personOnChain, raiseEscalation, raiseTask, reschedule, type Asks } from './requests';
 import { go } from './transitions';
 
 /** A completed transfer with nothing left open closes after this quiet period [IMPL]. */
@@ -68,17 +68,7 @@ export function* fireTimer(m: TransferModel, timer: Timer, now: string): Asks<st
       if (spec?.onMissed.kind === 'task') {
         // The protocol ties a task to this clock: raised for the side's manager, and chased up their ladder.
         const { task, side, fromRank, reason } = spec.onMissed;
-        s.tasks.push({
-          taskId: `task-${s.tasks.length + 1}`,
-          task,
-          rule: d.rule,
-          source: d.source,
-          deadlineId: d.id,
-          side,
-          owner: personOnChain(m, side, fromRank),
-          raisedAt: now,
-          state: 'open',
-        });
+        raiseTask(m, now, { task, rule: d.rule, source: d.source, deadlineId: d.id, side, fromRank });
         yield* raiseEscalation(m, now, { side, fromRank, reason, deadlineId: d.id });
       }
       if (spec?.repeats) yield* reschedule(m, now);
