@@ -139,8 +139,11 @@ export function readScenarioText(file: string, text: string): { scenarios?: Scen
 }
 
 /** A request with neutral people and teams: scenarios say only what matters to the rule. */
+/** The scenario's kind, or the policy's first kind in scope. */
+const kindOf = (policy: Policy, given: Given): string => given.kind ?? policy.kinds.find((k) => !k.outOfScope)!.id;
+
 function request(policy: Policy, given: Given): TransferRequest {
-  const kind = given.kind ?? policy.kinds.find((k) => !k.outOfScope)!.id;
+  const kind = kindOf(policy, given);
   return {
     transferId: 'scenario',
     authority: policy.authority,
@@ -165,7 +168,7 @@ function request(policy: Policy, given: Given): TransferRequest {
 /** A scenario starts its transfer as the API would: with a trigger event the kind knows. */
 function unknownTrigger(policy: Policy, given: Given): string | undefined {
   if (!given.trigger) return undefined;
-  const kind = given.kind ?? policy.kinds.find((k) => !k.outOfScope)!.id;
+  const kind = kindOf(policy, given);
   let events: string[];
   try {
     events = triggerEvents(policy, kind);

@@ -51,7 +51,6 @@ export async function tokenFor(sub: string, roles: string[], teams: string[] = [
   return mintToken(TEST_SECRET, { sub, roles, teams });
 }
 
-/** A transfer of any authority's kind between two teams, with a three-rung ladder each side. */
 let shipped: PolicyRegistry | undefined;
 
 /** protocolTransfer for tests that start without the API: refuses a trigger event the API would refuse. */
@@ -63,6 +62,7 @@ export function startableTransfer(authority: AuthorityId, kind: string, trigger:
   return protocolTransfer(authority, kind, trigger, extra);
 }
 
+/** A transfer of any authority's kind between two teams, with a three-rung ladder each side. */
 export function protocolTransfer(authority: AuthorityId, kind: string, trigger: { event: string; date: string }, extra: Partial<TransferRequest> = {}): TransferRequest {
   const children: Child[] = [{ ref: 'C-9', dateOfBirth: '2013-03-03', legalStatus: 's17', lookedAfter: false }];
   return {

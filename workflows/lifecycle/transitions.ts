@@ -46,6 +46,7 @@ export const TRANSITIONS: readonly Transition[] = [
     id: 'T3.after-decision',
     from: ['notified', 'acknowledged', 'preparing', 'blocked'],
     on: 'notification (after a forum decision)',
+    guard: (m) => Boolean(m.transfer.decidedOn),
     to: (m) => m.transfer.status,
     source: '004 §3.1, §3.2',
   },
@@ -78,16 +79,26 @@ export const TRANSITIONS: readonly Transition[] = [
 
 const BY_ID = new Map(TRANSITIONS.map((t) => [t.id, t]));
 
+function row(id: string): Transition {
+  const found = BY_ID.get(id);
+  if (!found) throw new Error(`no transition ${id}`);
+  return found;
+}
+
+/** Whether the model is in one of the transition's source states and its guard holds (nothing changes). */
+export function can(m: TransferModel, id: string): boolean {
+  const t = row(id);
+  return (!t.from.length || t.from.includes(m.transfer.status)) && (!t.guard || t.guard(m));
+}
+
 /**
  * Takes the named transition if the model is in one of its source states and its guard holds.
  * Returns whether it was taken. The status (and `phaseSince`, when it changes) is written here only.
  */
 export function go(m: TransferModel, id: string, now: string): boolean {
-  const row = BY_ID.get(id);
-  if (!row) throw new Error(`no transition ${id}`);
-  if (row.from.length && !row.from.includes(m.transfer.status)) return false;
-  if (row.guard && !row.guard(m)) return false;
-  const to = typeof row.to === 'function' ? row.to(m) : row.to;
+  if (!can(m, id)) return false;
+  const t = row(id);
+  const to = typeof t.to === 'function' ? t.to(m) : t.to;
   if (to !== m.transfer.status) {
     m.transfer.status = to;
     m.transfer.phaseSince = now;

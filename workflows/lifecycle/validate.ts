@@ -15,6 +15,7 @@ import {
 import { allocationPending, blockingOpen, isCompleted, isReady, isTerminal, preCompletion, specFor, type TransferModel } from './model';
 import { checkRaise } from './escalations';
 import { personOnChain, Refusal } from './requests';
+import { can } from './transitions';
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const EXCEPTION_KINDS = ['extend-window', 'waive-items', 'hold', 'resume', 'cancel-transfer'];
@@ -87,10 +88,8 @@ function check(m: TransferModel, name: EventName, env: EventEnvelope<unknown>): 
       requireDate(p.notifiedOn, 'notifiedOn');
       if (p.windowEnd !== undefined) requireDate(p.windowEnd, 'windowEnd');
       if (s.notifiedOn) invalid(`the transfer was already notified (the written notification of ${s.notifiedOn})`);
-      // Notified by a forum's decision alone, the written notice may still follow.
-      if (s.status !== 'identified' && !(s.decidedOn && ['notified', 'acknowledged', 'preparing', 'blocked'].includes(s.status))) {
-        invalid(`the transfer was already notified (status ${s.status})`);
-      }
+      // Notified by a forum's decision alone, the written notice may still follow (T3.after-decision).
+      if (!can(m, 'T3') && !can(m, 'T3.after-decision')) invalid(`the transfer was already notified (status ${s.status})`);
       break;
     case 'acknowledgement':
       if (p.acknowledgedOn !== undefined) requireDate(p.acknowledgedOn, 'acknowledgedOn');
