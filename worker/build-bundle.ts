@@ -15,6 +15,9 @@ export async function buildWorkflowBundle(outFile = DEFAULT_BUNDLE_PATH): Promis
     workflowsPath: require.resolve('../workflows'),
     // Failures raised inside workflow code are converted in the sandbox: the bundle carries the converter.
     failureConverterPath: FAILURE_CONVERTER_PATH,
+    // Evaluated once in the worker's shared sandbox, not again for every workflow the cache takes
+    // in: these modules hold no per-run state (definitions, the lifecycle table, pure functions).
+    preloadModules: ['@temporalio/workflow', require.resolve('../workflows')],
     logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined,
       warn: (m) => console.warn(m), error: (m) => console.error(m) },
   });
