@@ -138,10 +138,10 @@ export function readScenarioText(file: string, text: string): { scenarios?: Scen
   return { scenarios: parsed.data, problems: [] };
 }
 
-/** A request with neutral people and teams: scenarios say only what matters to the rule. */
 /** The scenario's kind, or the policy's first kind in scope. */
 const kindOf = (policy: Policy, given: Given): string => given.kind ?? policy.kinds.find((k) => !k.outOfScope)!.id;
 
+/** A request with neutral people and teams: scenarios say only what matters to the rule. */
 function request(policy: Policy, given: Given): TransferRequest {
   const kind = kindOf(policy, given);
   return {

@@ -85,19 +85,18 @@ function row(id: string): Transition {
   return found;
 }
 
+const applies = (t: Transition, m: TransferModel): boolean => (!t.from.length || t.from.includes(m.transfer.status)) && (!t.guard || t.guard(m));
+
 /** Whether the model is in one of the transition's source states and its guard holds (nothing changes). */
-export function can(m: TransferModel, id: string): boolean {
-  const t = row(id);
-  return (!t.from.length || t.from.includes(m.transfer.status)) && (!t.guard || t.guard(m));
-}
+export const can = (m: TransferModel, id: string): boolean => applies(row(id), m);
 
 /**
  * Takes the named transition if the model is in one of its source states and its guard holds.
  * Returns whether it was taken. The status (and `phaseSince`, when it changes) is written here only.
  */
 export function go(m: TransferModel, id: string, now: string): boolean {
-  if (!can(m, id)) return false;
   const t = row(id);
+  if (!applies(t, m)) return false;
   const to = typeof t.to === 'function' ? t.to(m) : t.to;
   if (to !== m.transfer.status) {
     m.transfer.status = to;
